@@ -1,0 +1,1 @@
+"""Client for aborting and completing OpenStack live migrations."""

@@ -1,0 +1,1 @@
+"""OpenStackClient commands for compute API v2."""

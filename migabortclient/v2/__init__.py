@@ -1,0 +1,1 @@
+"""Compute API v2 (microversions 2.1 to 2.104)."""
