@@ -1,0 +1,950 @@
+"""``server migration list/show/abort/force complete/watch`` commands.
+
+The same classes serve ``openstack`` (through the OSC plugin) and the
+standalone ``migabort`` shell. OSC imports this module on every run, so
+it stays import-light: the client library is imported inside
+``take_action``, never at module level.
+
+Exit codes: 0 success, 1 API or operation failure, 2 usage error,
+3 timeout while waiting (``--wait``, ``watch --timeout``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import itertools
+import logging
+import os
+import sys
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from typing import Any
+
+from cliff import command
+from cliff import lister
+from cliff import show
+
+from migabortclient import _cli_format as fmt
+from migabortclient.osc import _dedup
+
+if TYPE_CHECKING:
+    from migabortclient.v2 import models
+
+LOG = logging.getLogger(__name__)
+
+# cliff imports this module before it compares command names, so the
+# filter is in place whichever application (openstack, sphinx) loads us.
+_dedup.install()
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_TIMEOUT = 3
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 success, 1 API or operation failure, 2 usage error, "
+    "3 timed out waiting."
+)
+
+POLL_ENV = "MIGABORT_POLL_INTERVAL"
+WAIT_POLL_DEFAULT = 5.0
+WATCH_POLL_DEFAULT = 2.0
+IN_PROGRESS = ("queued", "preparing", "running")
+WATCH_ACTIVE = (*IN_PROGRESS, "post-migrating", "running (post-copy)")
+
+# Nova 34 policy defaults, to tell an operator which role a 403 wants.
+POLICY_ROLES = {
+    "os_compute_api:servers:migrations:index": "manager or admin",
+    "os_compute_api:servers:migrations:delete": "manager or admin",
+    "os_compute_api:servers:migrations:force_complete": "manager or admin",
+    "os_compute_api:servers:migrations:show": "admin",
+    "os_compute_api:servers:migrations:index:host": "admin",
+    "os_compute_api:os-migrations:index": "manager or admin",
+    "os_compute_api:os-migrations:index:all_projects": "admin",
+    "os_compute_api:os-migrations:index:host": "admin",
+}
+
+
+class UsageError(Exception):
+    """Bad combination of arguments; exit code 2."""
+
+
+class OperationFailed(Exception):
+    """The operation ran but did not achieve its goal; exit code 1."""
+
+
+def poll_interval(default: float) -> float:
+    """Seconds between polls; ``MIGABORT_POLL_INTERVAL`` is for tests."""
+    raw = os.environ.get(POLL_ENV)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(
+            f"{POLL_ENV} must be a number of seconds, not {raw!r}"
+        ) from None
+    if value < 0:
+        raise UsageError(f"{POLL_ENV} must not be negative")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number, got {text!r}"
+        ) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than zero")
+    return value
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer, got {text!r}"
+        ) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than zero")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer, got {text!r}"
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for an operator: Nova's message, status, request id."""
+    message = getattr(exc, "message", None) or str(exc)
+    status = getattr(exc, "http_status", None)
+    request_id = getattr(exc, "request_id", None)
+    parts = [str(message).strip()]
+    if status:
+        parts.append(f"(HTTP {status})")
+    if request_id:
+        parts.append(f"(Request-ID: {request_id})")
+    line = " ".join(parts)
+    if status == 403:
+        rule = getattr(exc, "policy_rule", None)
+        if rule:
+            role = POLICY_ROLES.get(rule, "a role allowed by the cloud")
+            line += f" Policy rule {rule} needs the {role} role."
+    return line
+
+
+def exit_code_for(exc: BaseException) -> int | None:
+    """Map an exception to our exit code; None means "not ours"."""
+    if isinstance(exc, UsageError):
+        return EXIT_USAGE
+    if isinstance(exc, OperationFailed):
+        return EXIT_FAILURE
+    from migabortclient import exceptions
+
+    if isinstance(exc, exceptions.ValidationError):
+        return EXIT_USAGE
+    if isinstance(exc, exceptions.WaitTimeout):
+        return EXIT_TIMEOUT
+    if isinstance(exc, exceptions.ClientException):
+        return EXIT_FAILURE
+    return None
+
+
+class MigrationCommandMixin:
+    """Error handling and client access shared by every command."""
+
+    app: Any
+
+    def run(self, parsed_args: argparse.Namespace) -> int:
+        try:
+            return int(super().run(parsed_args) or 0)  # type: ignore[misc]
+        except Exception as exc:
+            code = exit_code_for(exc)
+            if code is None:
+                raise
+            if getattr(self.app.options, "debug", False):
+                self.app.stderr.write(traceback.format_exc())
+            self.app.stderr.write(describe_error(exc) + "\n")
+            return code
+
+    def nova(self) -> Any:
+        return self.app.client_manager.migabort
+
+    def out(self, line: str) -> None:
+        self.app.stdout.write(line + "\n")
+        self.app.stdout.flush()
+
+
+def at_least(nova: Any, version: str) -> bool:
+    from migabortclient.api_versions import APIVersion
+
+    return bool(nova.api_version >= APIVersion(version))
+
+
+def _in_progress_migrations(
+    nova: Any, server: models.Server
+) -> list[models.ServerMigration]:
+    return list(nova.server_migrations.list(server.id))
+
+
+def pick_migration(
+    nova: Any, server: models.Server, migration: str | None
+) -> str:
+    """The migration to act on: the one given, or the only one running."""
+    if migration is not None:
+        return migration
+    found = _in_progress_migrations(nova, server)
+    if not found:
+        raise OperationFailed(
+            f"Server {server.name} ({server.id}) has no in-progress live "
+            "migration."
+        )
+    if len(found) > 1:
+        listed = ", ".join(f"{m.id} ({m.status})" for m in found)
+        raise OperationFailed(
+            f"Server {server.name} ({server.id}) has {len(found)} "
+            f"in-progress live migrations: {listed}. Name one."
+        )
+    return str(found[0].id)
+
+
+# ---------------------------------------------------------------- list
+
+LIST_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("Source Node", "source_node"),
+    ("Dest Node", "dest_node"),
+    ("Source Compute", "source_compute"),
+    ("Dest Compute", "dest_compute"),
+    ("Dest Host", "dest_host"),
+    ("Status", "status"),
+    ("Server UUID", "instance_uuid"),
+    ("Old Flavor", "old_instance_type_id"),
+    ("New Flavor", "new_instance_type_id"),
+    ("Created At", "created_at"),
+    ("Updated At", "updated_at"),
+)
+
+
+def list_columns(
+    nova: Any, *, with_project: bool, with_user: bool
+) -> list[tuple[str, str]]:
+    """OSC's column set for the negotiated version, in OSC's order."""
+    cols = list(LIST_COLUMNS)
+    if at_least(nova, "2.59"):
+        cols.insert(0, ("UUID", "uuid"))
+    if at_least(nova, "2.23"):
+        cols.insert(0, ("Id", "id"))
+        cols.insert(len(cols) - 2, ("Type", "migration_type"))
+    if at_least(nova, "2.80"):
+        if with_project:
+            cols.insert(len(cols) - 2, ("Project", "project_id"))
+        if with_user:
+            cols.insert(len(cols) - 2, ("User", "user_id"))
+    return cols
+
+
+def _cell(item: Any, attr: str) -> Any:
+    value = getattr(item, attr, None)
+    if attr.endswith("_at"):
+        return fmt.DateTimeColumn(value)
+    if attr.endswith("_bytes"):
+        return fmt.BytesColumn(value)
+    return value
+
+
+class ListServerMigration(MigrationCommandMixin, lister.Lister):
+    """List migrations (os-migrations), with python-openstackclient's
+    options and columns.
+
+    ``--marker``, ``--limit`` and ``--changes-since`` require
+    ``--os-compute-api-version 2.59``; ``--changes-before`` 2.66;
+    ``--project`` and ``--user`` 2.80.
+    """
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.epilog = EXIT_CODES_HELP
+        parser.add_argument(
+            "--server",
+            metavar="<server>",
+            help="Only migrations of this server (name or ID)",
+        )
+        parser.add_argument(
+            "--host",
+            metavar="<host>",
+            help="Only migrations from or to this host",
+        )
+        parser.add_argument(
+            "--status", metavar="<status>", help="Only this status"
+        )
+        parser.add_argument(
+            "--type",
+            metavar="<type>",
+            choices=["evacuation", "live-migration", "cold-migration", "resize"],
+            help="Only this type: evacuation, live-migration, "
+            "cold-migration or resize",
+        )
+        parser.add_argument(
+            "--limit",
+            metavar="<limit>",
+            type=non_negative_int,
+            help="Page size asked of the server (2.59+)",
+        )
+        parser.add_argument(
+            "--marker",
+            metavar="<marker>",
+            help="Start after this migration UUID (2.59+)",
+        )
+        parser.add_argument(
+            "--max-items",
+            metavar="<max-items>",
+            type=non_negative_int,
+            help="Stop after this many migrations in total",
+        )
+        parser.add_argument(
+            "--changes-since",
+            metavar="<changes-since>",
+            help="Only migrations changed at or after this ISO 8601 time "
+            "(2.59+)",
+        )
+        parser.add_argument(
+            "--changes-before",
+            metavar="<changes-before>",
+            help="Only migrations changed at or before this ISO 8601 time "
+            "(2.66+)",
+        )
+        parser.add_argument(
+            "--project",
+            metavar="<project>",
+            help="Only migrations of this project ID (2.80+); adds a "
+            "Project column",
+        )
+        parser.add_argument(
+            "--project-domain",
+            metavar="<project-domain>",
+            help="Accepted for compatibility; --project takes an ID",
+        )
+        parser.add_argument(
+            "--user",
+            metavar="<user>",
+            help="Only migrations started by this user ID (2.80+); adds a "
+            "User column",
+        )
+        parser.add_argument(
+            "--user-domain",
+            metavar="<user-domain>",
+            help="Accepted for compatibility; --user takes an ID",
+        )
+        return parser
+
+    def take_action(
+        self, parsed_args: argparse.Namespace
+    ) -> tuple[list[str], Iterable[list[Any]]]:
+        nova = self.nova()
+        migration_type = parsed_args.type
+        if migration_type == "cold-migration":
+            migration_type = "migration"
+        instance_uuid = None
+        if parsed_args.server:
+            instance_uuid = nova.servers.find(parsed_args.server).id
+        found = nova.migrations.list(
+            host=parsed_args.host,
+            status=parsed_args.status,
+            migration_type=migration_type,
+            instance_uuid=instance_uuid,
+            changes_since=parsed_args.changes_since,
+            changes_before=parsed_args.changes_before,
+            user_id=parsed_args.user,
+            project_id=parsed_args.project,
+            limit=parsed_args.limit,
+            marker=parsed_args.marker,
+        )
+        if parsed_args.max_items is not None:
+            found = itertools.islice(found, parsed_args.max_items)
+        cols = list_columns(
+            nova,
+            with_project=bool(parsed_args.project),
+            with_user=bool(parsed_args.user),
+        )
+        rows = [[_cell(m, attr) for _, attr in cols] for m in found]
+        return [header for header, _ in cols], rows
+
+
+# ---------------------------------------------------------------- show
+
+SHOW_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("ID", "id"),
+    ("Server UUID", "server_uuid"),
+    ("Status", "status"),
+    ("Source Compute", "source_compute"),
+    ("Source Node", "source_node"),
+    ("Dest Compute", "dest_compute"),
+    ("Dest Host", "dest_host"),
+    ("Dest Node", "dest_node"),
+    ("Memory Total Bytes", "memory_total_bytes"),
+    ("Memory Processed Bytes", "memory_processed_bytes"),
+    ("Memory Remaining Bytes", "memory_remaining_bytes"),
+    ("Disk Total Bytes", "disk_total_bytes"),
+    ("Disk Processed Bytes", "disk_processed_bytes"),
+    ("Disk Remaining Bytes", "disk_remaining_bytes"),
+    ("Created At", "created_at"),
+    ("Updated At", "updated_at"),
+)
+
+
+def show_columns(nova: Any) -> list[tuple[str, str]]:
+    cols = list(SHOW_COLUMNS)
+    if at_least(nova, "2.59"):
+        cols.append(("UUID", "uuid"))
+    if at_least(nova, "2.80"):
+        cols += [("User ID", "user_id"), ("Project ID", "project_id")]
+    return cols
+
+
+def check_migration_ref(ref: str) -> None:
+    if ref.isdigit():
+        return
+    try:
+        uuid.UUID(ref)
+    except ValueError:
+        raise UsageError(
+            f"<migration> must be a migration ID or UUID, not {ref!r}"
+        ) from None
+
+
+def get_migration(
+    nova: Any, server: models.Server, ref: str
+) -> models.ServerMigration:
+    """By integer id, or (2.59+) by UUID from the server's list."""
+    if ref.isdigit():
+        return nova.server_migrations.get(server.id, ref)  # type: ignore
+    if not at_least(nova, "2.59"):
+        raise UsageError(
+            "Showing a migration by UUID requires --os-compute-api-version "
+            f"2.59 or later; the session uses {nova.api_version}."
+        )
+    for item in nova.server_migrations.list(server.id):
+        if item.uuid == ref:
+            return item  # type: ignore[no-any-return]
+    raise OperationFailed(
+        f"In-progress live migration {ref} is not found for server "
+        f"{server.id}."
+    )
+
+
+class ShowServerMigration(MigrationCommandMixin, show.ShowOne):
+    """Show an in-progress live migration of a server.
+
+    Requires ``--os-compute-api-version 2.23``; a migration UUID needs 2.59.
+    """
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.epilog = EXIT_CODES_HELP
+        parser.add_argument(
+            "server", metavar="<server>", help="Server (name or ID)"
+        )
+        parser.add_argument(
+            "migration",
+            metavar="<migration>",
+            help="Migration (ID, or UUID with 2.59+)",
+        )
+        return parser
+
+    def take_action(
+        self, parsed_args: argparse.Namespace
+    ) -> tuple[list[str], list[Any]]:
+        check_migration_ref(parsed_args.migration)
+        nova = self.nova()
+        server = nova.servers.find(parsed_args.server)
+        item = get_migration(nova, server, parsed_args.migration)
+        cols = show_columns(nova)
+        return [h for h, _ in cols], [_cell(item, a) for _, a in cols]
+
+
+# ---------------------------------------------------------------- wait
+
+
+def progress_line(item: models.ServerMigration) -> str:
+    memory = fmt.percent_done(
+        item.memory_total_bytes, item.memory_remaining_bytes
+    )
+    disk = fmt.percent_done(item.disk_total_bytes, item.disk_remaining_bytes)
+    parts = [f"migration {item.id}: {item.status}"]
+    if memory is not None:
+        left = fmt.human_bytes(item.memory_remaining_bytes)
+        parts.append(f"memory {fmt.human_percent(memory)} ({left} left)")
+    if disk is not None and item.disk_total_bytes:
+        parts.append(f"disk {fmt.human_percent(disk)}")
+    return ", ".join(parts)
+
+
+def _host_of(outcome: models.Outcome) -> str:
+    server = outcome.server
+    host = getattr(server, "host", None) if server is not None else None
+    return str(host) if host else "an unknown host"
+
+
+def _action_failure(outcome: models.Outcome) -> str | None:
+    """The failure text recorded on the instance action, if any."""
+    action = outcome.action
+    if action is None:
+        return None
+    for event in getattr(action, "events", None) or ():
+        result = str(getattr(event, "result", "") or "")
+        if result.lower() in ("error", "failed"):
+            detail = getattr(event, "traceback", None) or getattr(
+                event, "details", None
+            )
+            name = getattr(event, "event", "event")
+            return f"{name} {result}" + (f": {detail}" if detail else "")
+    message = getattr(action, "message", None)
+    return str(message) if message else None
+
+
+def describe_abort(outcome: models.Outcome) -> tuple[str, int]:
+    mid = outcome.migration_id
+    if outcome.status == "cancelled":
+        return (
+            f"aborted: migration {mid} cancelled, server back on "
+            f"{_host_of(outcome)}",
+            EXIT_OK,
+        )
+    failure = _action_failure(outcome)
+    if outcome.status in ("completed", "post-migrating"):
+        why = failure or "the migration finished before the abort landed"
+        return (
+            f"abort failed: {why}; migration {mid} {outcome.status}, server "
+            f"now on {_host_of(outcome)}",
+            EXIT_FAILURE,
+        )
+    status = outcome.status or "unknown"
+    why = failure or f"migration {mid} ended in status {status}"
+    return f"abort failed: {why}", EXIT_FAILURE
+
+
+def describe_force_complete(outcome: models.Outcome) -> tuple[str, int]:
+    mid = outcome.migration_id
+    if outcome.status == "completed":
+        return (
+            f"force-completed: migration {mid} completed, server now on "
+            f"{_host_of(outcome)}",
+            EXIT_OK,
+        )
+    status = outcome.status or "unknown"
+    why = _action_failure(outcome) or f"migration {mid} ended {status}"
+    return f"force complete failed: {why}", EXIT_FAILURE
+
+
+class _WaitMixin(MigrationCommandMixin):
+    def add_wait_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--wait",
+            action="store_true",
+            help="Show progress until the migration ends, then report the "
+            "outcome (exit 3 on timeout)",
+        )
+        parser.add_argument(
+            "--timeout",
+            metavar="<seconds>",
+            type=positive_float,
+            default=600.0,
+            help="With --wait: give up after this many seconds "
+            "(default 600)",
+        )
+
+    def wait_for(
+        self,
+        nova: Any,
+        server: models.Server,
+        migration: str,
+        timeout: float,
+    ) -> models.Outcome:
+        last: list[str] = []
+
+        def on_poll(item: models.ServerMigration) -> None:
+            line = progress_line(item)
+            if not last or last[-1] != line:
+                self.out(line)
+                last.append(line)
+                del last[:-1]
+
+        return nova.server_migrations.wait(  # type: ignore[no-any-return]
+            server.id,
+            migration,
+            timeout=timeout,
+            poll_interval=poll_interval(WAIT_POLL_DEFAULT),
+            on_poll=on_poll,
+        )
+
+
+# ---------------------------------------------------------------- abort
+
+
+class AbortServerMigration(_WaitMixin, command.Command):
+    """Abort an in-progress live migration.
+
+    With no <migration>, aborts the server's one in-progress live
+    migration. ``--host H --all`` aborts every in-progress live migration
+    off host H. Requires ``--os-compute-api-version 2.24``; queued and
+    preparing migrations need 2.65 (chosen automatically when the cloud
+    offers it).
+    """
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.epilog = EXIT_CODES_HELP
+        parser.add_argument(
+            "server",
+            metavar="<server>",
+            nargs="?",
+            help="Server (name or ID)",
+        )
+        parser.add_argument(
+            "migration",
+            metavar="<migration>",
+            nargs="?",
+            help="Migration ID (default: the server's only in-progress "
+            "live migration)",
+        )
+        self.add_wait_arguments(parser)
+        parser.add_argument(
+            "--host",
+            metavar="<host>",
+            help="With --all: abort the live migrations off this host",
+        )
+        parser.add_argument(
+            "--all",
+            action="store_true",
+            help="With --host: every in-progress live migration",
+        )
+        parser.add_argument(
+            "--yes",
+            action="store_true",
+            help="With --all: do not ask for confirmation",
+        )
+        parser.add_argument(
+            "--parallel",
+            metavar="<n>",
+            type=positive_int,
+            default=4,
+            help="With --all: abort at most this many at once (default 4)",
+        )
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> int:
+        validate_abort_args(parsed_args)
+        if parsed_args.all:
+            return self._abort_host(parsed_args)
+        nova = self.nova()
+        server = nova.servers.find(parsed_args.server)
+        mid = pick_migration(nova, server, parsed_args.migration)
+        request_id = nova.server_migrations.abort(server.id, mid)
+        self.out(
+            f"Abort requested for migration {mid} of server {server.name} "
+            f"(request {request_id})."
+        )
+        if not parsed_args.wait:
+            return EXIT_OK
+        outcome = self.wait_for(nova, server, mid, parsed_args.timeout)
+        line, code = describe_abort(outcome)
+        self.out(line)
+        return code
+
+    def _abort_host(self, parsed_args: argparse.Namespace) -> int:
+        nova = self.nova()
+        host = parsed_args.host
+        targets = [
+            m
+            for m in nova.migrations.list(
+                source_compute=host, migration_type="live-migration"
+            )
+            if m.status in IN_PROGRESS
+        ]
+        if not targets:
+            self.out(f"No in-progress live migrations off host {host}.")
+            return EXIT_OK
+        if not parsed_args.yes and self.app.stdin.isatty():
+            ids = ", ".join(str(m.id) for m in targets)
+            self.app.stdout.write(
+                f"Abort {len(targets)} live migration(s) off {host} "
+                f"({ids})? [y/N] "
+            )
+            self.app.stdout.flush()
+            answer = self.app.stdin.readline().strip().lower()
+            if answer not in ("y", "yes"):
+                self.out("Nothing aborted.")
+                return EXIT_FAILURE
+        results = abort_many(
+            lambda m: str(nova.server_migrations.abort(m.instance_uuid, m.id)),
+            targets,
+            parsed_args.parallel,
+        )
+        self.out(render_table(("Migration", "Server", "Result"), results))
+        failed = sum(1 for row in results if not row[2].startswith("abort"))
+        if failed:
+            self.out(f"{failed} of {len(results)} aborts failed.")
+            return EXIT_FAILURE
+        return EXIT_OK
+
+
+def validate_abort_args(args: argparse.Namespace) -> None:
+    if args.all or args.host:
+        if not (args.all and args.host):
+            raise UsageError("--host and --all must be given together")
+        if args.server or args.migration:
+            raise UsageError("--host/--all do not take <server> <migration>")
+        if args.wait:
+            raise UsageError("--wait works with a single migration only")
+        return
+    if not args.server:
+        raise UsageError("<server> is required (or --host H --all)")
+    if args.migration is not None and not args.migration.isdigit():
+        raise UsageError(
+            f"<migration> must be a migration ID, not {args.migration!r}"
+        )
+
+
+def abort_many(
+    abort: Callable[[Any], str], targets: Sequence[Any], parallel: int
+) -> list[tuple[str, str, str]]:
+    """Abort each target with at most ``parallel`` requests in flight."""
+
+    def one(m: Any) -> tuple[str, str, str]:
+        try:
+            request_id = abort(m)
+        except Exception as exc:
+            if exit_code_for(exc) is None:
+                raise
+            return str(m.id), str(m.instance_uuid), describe_error(exc)
+        return str(m.id), str(m.instance_uuid), f"abort requested {request_id}"
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=parallel) as pool:
+        return list(pool.map(one, targets))
+
+
+def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+
+    def line(cells: Sequence[str]) -> str:
+        padded = (f" {c:<{w}} " for c, w in zip(cells, widths, strict=True))
+        return "|" + "|".join(padded) + "|"
+
+    return "\n".join(
+        [rule, line(headers), rule, *(line(r) for r in rows), rule]
+    )
+
+
+# ---------------------------------------------------------------- force
+
+
+class ForceCompleteServerMigration(_WaitMixin, command.Command):
+    """Force an in-progress live migration to complete.
+
+    With no <migration>, acts on the server's one in-progress live
+    migration. Requires ``--os-compute-api-version 2.22``.
+    """
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.epilog = EXIT_CODES_HELP
+        parser.add_argument(
+            "server", metavar="<server>", help="Server (name or ID)"
+        )
+        parser.add_argument(
+            "migration",
+            metavar="<migration>",
+            nargs="?",
+            help="Migration ID (default: the server's only in-progress "
+            "live migration)",
+        )
+        self.add_wait_arguments(parser)
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> int:
+        if parsed_args.migration is not None:
+            if not parsed_args.migration.isdigit():
+                raise UsageError(
+                    "<migration> must be a migration ID, not "
+                    f"{parsed_args.migration!r}"
+                )
+        nova = self.nova()
+        server = nova.servers.find(parsed_args.server)
+        mid = pick_migration(nova, server, parsed_args.migration)
+        request_id = nova.server_migrations.force_complete(server.id, mid)
+        self.out(
+            f"Force complete requested for migration {mid} of server "
+            f"{server.name} (request {request_id})."
+        )
+        if not parsed_args.wait:
+            return EXIT_OK
+        outcome = self.wait_for(nova, server, mid, parsed_args.timeout)
+        line, code = describe_force_complete(outcome)
+        self.out(line)
+        return code
+
+
+# ---------------------------------------------------------------- watch
+
+
+def _timestamp(value: Any) -> float | None:
+    return value.timestamp() if hasattr(value, "timestamp") else None
+
+
+class Watcher:
+    """Turns successive migration readings into display lines."""
+
+    def __init__(self, window: float, tty: bool) -> None:
+        self.tracker = fmt.ConvergenceTracker(window)
+        self.tty = tty
+        self.warned = False
+
+    def observe(
+        self, item: models.ServerMigration, now: float
+    ) -> list[str]:
+        # The server's clock (updated_at) drives rate and convergence, so
+        # readings are comparable however long our polls took.
+        sample_t = _timestamp(item.updated_at) or now
+        self.tracker.add(
+            sample_t, item.memory_remaining_bytes, item.memory_processed_bytes
+        )
+        created = _timestamp(item.created_at)
+        elapsed = None if created is None else max(0.0, sample_t - created)
+        memory = fmt.percent_done(
+            item.memory_total_bytes, item.memory_remaining_bytes
+        )
+        disk = fmt.percent_done(item.disk_total_bytes, item.disk_remaining_bytes)
+        converging = self.tracker.converging()
+        eta = self.tracker.eta()
+        fields = [
+            f"{item.status}",
+            f"memory {fmt.human_percent(memory) or '-'}",
+            f"disk {fmt.human_percent(disk) if item.disk_total_bytes else '-'}",
+            f"rate {fmt.human_rate(self.tracker.rate()) or '-'}",
+            f"running {fmt.human_duration(elapsed) or '-'}",
+            f"ETA {fmt.human_duration(eta) if eta is not None else '-'}",
+        ]
+        text = "  ".join(fields)
+        if self.tty:
+            text = f"{fmt.progress_bar(memory)} {text}"
+        lines = [text]
+        if not converging and not self.warned:
+            self.warned = True
+            lines.append(
+                f"WARNING: migration {item.id} is not converging: remaining "
+                f"memory has not shrunk in {self.tracker.window:.0f}s. "
+                "Consider 'server migration abort' or 'server migration "
+                "force complete'."
+            )
+        return lines
+
+
+class WatchServerMigration(MigrationCommandMixin, command.Command):
+    """Watch an in-progress live migration until it ends.
+
+    Shows memory and disk progress, transfer rate, time running and an
+    ETA, and warns when the migration is not converging. Exits 0 when
+    the migration ends, 3 when --timeout passes first.
+    """
+
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
+        parser = super().get_parser(prog_name)
+        parser.epilog = EXIT_CODES_HELP
+        parser.add_argument(
+            "server", metavar="<server>", help="Server (name or ID)"
+        )
+        parser.add_argument(
+            "migration",
+            metavar="<migration>",
+            nargs="?",
+            help="Migration ID (default: the server's only in-progress "
+            "live migration)",
+        )
+        parser.add_argument(
+            "--timeout",
+            metavar="<seconds>",
+            type=positive_float,
+            default=3600.0,
+            help="Stop watching after this many seconds (exit 3; "
+            "default 3600)",
+        )
+        parser.add_argument(
+            "--window",
+            metavar="<seconds>",
+            type=positive_float,
+            default=30.0,
+            help="Warn when remaining memory has not shrunk over this "
+            "many seconds of migration time (default 30)",
+        )
+        parser.add_argument(
+            "--count",
+            metavar="<n>",
+            type=positive_int,
+            help="Stop (exit 0) after this many readings",
+        )
+        return parser
+
+    def take_action(self, parsed_args: argparse.Namespace) -> int:
+        from migabortclient import exceptions
+
+        nova = self.nova()
+        server = nova.servers.find(parsed_args.server)
+        mid = pick_migration(nova, server, parsed_args.migration)
+        interval = poll_interval(WATCH_POLL_DEFAULT)
+        tty = bool(getattr(self.app.stdout, "isatty", lambda: False)())
+        watcher = Watcher(parsed_args.window, tty)
+        deadline = time.monotonic() + parsed_args.timeout
+        readings = 0
+        while True:
+            try:
+                item = nova.server_migrations.get(server.id, mid)
+            except exceptions.NotFound:
+                self.out(self._ended(nova, server, mid))
+                return EXIT_OK
+            if item.status not in WATCH_ACTIVE:
+                self.out(f"migration {mid} ended: {item.status}")
+                return EXIT_OK
+            for line in watcher.observe(item, time.monotonic()):
+                self.out(line)
+            readings += 1
+            if parsed_args.count is not None and readings >= parsed_args.count:
+                return EXIT_OK
+            if time.monotonic() >= deadline:
+                self.app.stderr.write(
+                    f"Stopped watching migration {mid} after "
+                    f"{parsed_args.timeout:g}s; it is still in progress.\n"
+                )
+                return EXIT_TIMEOUT
+            time.sleep(interval)
+
+    def _ended(self, nova: Any, server: models.Server, mid: str) -> str:
+        for m in nova.migrations.list(
+            instance_uuid=server.id, migration_type="live-migration"
+        ):
+            if str(m.id) == str(mid):
+                return f"migration {mid} ended: {m.status}"
+        return f"migration {mid} is no longer in progress"
+
+
+def stdout_is_tty() -> bool:
+    return sys.stdout.isatty()
