@@ -48,7 +48,7 @@ def human_duration(seconds: float | None) -> str:
     """``3725`` -> ``"1h 02m 05s"``; None -> ``""``."""
     if seconds is None:
         return ""
-    total = max(0, int(round(seconds)))
+    total = max(0, round(seconds))
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
@@ -169,5 +169,5 @@ class ConvergenceTracker:
 def progress_bar(percent: float | None, width: int = 30) -> str:
     """``[##########----------]`` for a TTY."""
     share = (percent or 0.0) / 100
-    filled = int(round(share * width))
+    filled = round(share * width)
     return "[" + "#" * filled + "-" * (width - filled) + "]"

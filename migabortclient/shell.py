@@ -95,9 +95,7 @@ class ClientManager:
         from keystoneauth1 import loading
 
         auth = loading.load_auth_from_argparse_arguments(opts)
-        session = loading.load_session_from_argparse_arguments(
-            opts, auth=auth
-        )
+        session = loading.load_session_from_argparse_arguments(opts, auth=auth)
         return session, opts.os_region_name, opts.os_interface
 
 
@@ -111,10 +109,14 @@ def use_clouds_yaml(opts: argparse.Namespace) -> bool:
         return False
     config_file = os.environ.get("OS_CLIENT_CONFIG_FILE")
     if config_file:
-        return os.path.getsize(config_file) > 0 if os.path.isfile(
-            config_file
-        ) else False
-    return any(os.path.exists(os.path.expanduser(p)) for p in CLOUDS_YAML_PATHS)
+        return (
+            os.path.getsize(config_file) > 0
+            if os.path.isfile(config_file)
+            else False
+        )
+    return any(
+        os.path.exists(os.path.expanduser(p)) for p in CLOUDS_YAML_PATHS
+    )
 
 
 class MigabortShell(app.App):

@@ -297,7 +297,12 @@ class ListServerMigration(MigrationCommandMixin, lister.Lister):
         parser.add_argument(
             "--type",
             metavar="<type>",
-            choices=["evacuation", "live-migration", "cold-migration", "resize"],
+            choices=[
+                "evacuation",
+                "live-migration",
+                "cold-migration",
+                "resize",
+            ],
             help="Only this type: evacuation, live-migration, "
             "cold-migration or resize",
         )
@@ -434,7 +439,7 @@ def get_migration(
 ) -> models.ServerMigration:
     """By integer id, or (2.59+) by UUID from the server's list."""
     if ref.isdigit():
-        return nova.server_migrations.get(server.id, ref)  # type: ignore
+        return nova.server_migrations.get(server.id, ref)  # type: ignore[no-any-return]
     if not at_least(nova, "2.59"):
         raise UsageError(
             "Showing a migration by UUID requires --os-compute-api-version "
@@ -566,8 +571,7 @@ class _WaitMixin(MigrationCommandMixin):
             metavar="<seconds>",
             type=positive_float,
             default=600.0,
-            help="With --wait: give up after this many seconds "
-            "(default 600)",
+            help="With --wait: give up after this many seconds (default 600)",
         )
 
     def wait_for(
@@ -782,12 +786,12 @@ class ForceCompleteServerMigration(_WaitMixin, command.Command):
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> int:
-        if parsed_args.migration is not None:
-            if not parsed_args.migration.isdigit():
-                raise UsageError(
-                    "<migration> must be a migration ID, not "
-                    f"{parsed_args.migration!r}"
-                )
+        ref = parsed_args.migration
+        if ref is not None and not ref.isdigit():
+            raise UsageError(
+                "<migration> must be a migration ID, not "
+                f"{parsed_args.migration!r}"
+            )
         nova = self.nova()
         server = nova.servers.find(parsed_args.server)
         mid = pick_migration(nova, server, parsed_args.migration)
@@ -819,9 +823,7 @@ class Watcher:
         self.tty = tty
         self.warned = False
 
-    def observe(
-        self, item: models.ServerMigration, now: float
-    ) -> list[str]:
+    def observe(self, item: models.ServerMigration, now: float) -> list[str]:
         # The server's clock (updated_at) drives rate and convergence, so
         # readings are comparable however long our polls took.
         sample_t = _timestamp(item.updated_at) or now
@@ -833,13 +835,16 @@ class Watcher:
         memory = fmt.percent_done(
             item.memory_total_bytes, item.memory_remaining_bytes
         )
-        disk = fmt.percent_done(item.disk_total_bytes, item.disk_remaining_bytes)
+        disk = fmt.percent_done(
+            item.disk_total_bytes, item.disk_remaining_bytes
+        )
         converging = self.tracker.converging()
         eta = self.tracker.eta()
+        disk_text = fmt.human_percent(disk) if item.disk_total_bytes else "-"
         fields = [
             f"{item.status}",
             f"memory {fmt.human_percent(memory) or '-'}",
-            f"disk {fmt.human_percent(disk) if item.disk_total_bytes else '-'}",
+            f"disk {disk_text}",
             f"rate {fmt.human_rate(self.tracker.rate()) or '-'}",
             f"running {fmt.human_duration(elapsed) or '-'}",
             f"ETA {fmt.human_duration(eta) if eta is not None else '-'}",
