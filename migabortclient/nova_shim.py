@@ -1,0 +1,1031 @@
+"""``migabort-nova``: the nova CLI's migration commands, on our library.
+
+Runbooks call ``nova live-migration-abort <server> <migration>`` and parse
+what it prints. This shim accepts the same global options, environment,
+command syntax and prints the same tables and ``ERROR (...)`` lines with the
+same exit codes, but negotiates the compute microversion instead of making
+the operator pick one. Every other nova command is handed unchanged to
+python-novaclient's own shell when that is installed, so
+``alias nova=migabort-nova`` is safe.
+
+Start-up is kept lean: the library, keystoneauth1 and python-novaclient are
+imported only once we know they are needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import itertools
+import logging
+import os
+import sys
+import unicodedata
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import NoReturn
+from typing import TextIO
+
+if TYPE_CHECKING:
+    from migabortclient.v2.client import Client as NovaClient
+
+LOG = logging.getLogger(__name__)
+
+PROG = "migabort-nova"
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+# nova's own default: let the client pick the newest common version.
+DEFAULT_COMPUTE_API_VERSION = "2.latest"
+DEFAULT_ENDPOINT_TYPE = "publicURL"
+DEFAULT_SERVICE_TYPE = "compute"
+
+# novaclient names its HTTP errors after the status; scripts match on them.
+NOVA_ERROR_NAMES: Mapping[int, str] = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    406: "NotAcceptable",
+    409: "Conflict",
+    413: "OverLimit",
+    429: "RateLimit",
+    501: "HTTPNotImplemented",
+}
+GENERIC_HTTP_ERROR_NAME = "ClientException"
+
+# Where a nova command lives in the openstack CLI, for the message printed
+# when python-novaclient is not installed to take the command over.
+OPENSTACK_EQUIVALENTS: Mapping[str, str] = {
+    "list": "openstack server list",
+    "show": "openstack server show",
+    "boot": "openstack server create",
+    "delete": "openstack server delete",
+    "start": "openstack server start",
+    "stop": "openstack server stop",
+    "reboot": "openstack server reboot",
+    "rebuild": "openstack server rebuild",
+    "resize": "openstack server resize",
+    "resize-confirm": "openstack server resize confirm",
+    "resize-revert": "openstack server resize revert",
+    "migrate": "openstack server migrate",
+    "evacuate": "openstack server evacuate",
+    "host-evacuate-live": "openstack server migrate --live-migration",
+    "pause": "openstack server pause",
+    "unpause": "openstack server unpause",
+    "suspend": "openstack server suspend",
+    "resume": "openstack server resume",
+    "lock": "openstack server lock",
+    "unlock": "openstack server unlock",
+    "shelve": "openstack server shelve",
+    "unshelve": "openstack server unshelve",
+    "rescue": "openstack server rescue",
+    "unrescue": "openstack server unrescue",
+    "reset-state": "openstack server set --state",
+    "console-log": "openstack console log show",
+    "get-vnc-console": "openstack console url show",
+    "instance-action-list": "openstack server event list",
+    "instance-action": "openstack server event show",
+    "interface-list": "openstack port list --server",
+    "flavor-list": "openstack flavor list",
+    "flavor-show": "openstack flavor show",
+    "hypervisor-list": "openstack hypervisor list",
+    "hypervisor-show": "openstack hypervisor show",
+    "service-list": "openstack compute service list",
+    "service-disable": "openstack compute service set --disable",
+    "service-enable": "openstack compute service set --enable",
+    "aggregate-list": "openstack aggregate list",
+    "availability-zone-list": "openstack availability zone list",
+    "keypair-list": "openstack keypair list",
+    "quota-show": "openstack quota show",
+    "limits": "openstack limits show",
+    "usage-list": "openstack usage list",
+    "server-group-list": "openstack server group list",
+    "volume-attach": "openstack server add volume",
+    "volume-detach": "openstack server remove volume",
+    "image-create": "openstack server image create",
+}
+FALLBACK_EQUIVALENT = "openstack help"
+
+
+class CommandError(Exception):
+    """A local failure, printed the way nova prints its CommandError."""
+
+
+# --------------------------------------------------------------------------
+# Tables, the way novaclient's print_list/print_dict lay them out
+# --------------------------------------------------------------------------
+
+
+def _cell_width(text: str) -> int:
+    """Terminal columns ``text`` takes (wide East Asian chars count 2)."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in "WF" else 1
+    return width
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _cell_width(text))
+
+
+def render_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """Left-aligned ASCII table, byte for byte what novaclient prints.
+
+    Multi-line cells become several physical lines, as prettytable does.
+    An empty table is the header between rules, then a closing rule.
+    """
+    body = [[str(cell).split("\n") for cell in row] for row in rows]
+    widths = [_cell_width(h) for h in headers]
+    for row in body:
+        for index, lines in enumerate(row):
+            for line in lines:
+                widths[index] = max(widths[index], _cell_width(line))
+    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+
+    def line(cells: Sequence[str]) -> str:
+        padded = (_pad(c, w) for c, w in zip(cells, widths, strict=True))
+        return "| " + " | ".join(padded) + " |"
+
+    out = [rule, line(headers), rule]
+    for row in body:
+        height = max((len(lines) for lines in row), default=1)
+        for depth in range(height):
+            out.append(
+                line(
+                    [
+                        lines[depth] if depth < len(lines) else ""
+                        for lines in row
+                    ]
+                )
+            )
+    out.append(rule)
+    return "\n".join(out)
+
+
+def list_cell(value: object) -> str:
+    """A plain print_list cell: None is ``-``; carriage returns dropped."""
+    if value is None:
+        return "-"
+    return format_value(value).replace("\r", "")
+
+
+def raw_cell(value: object) -> str:
+    """A formatter-backed print_list cell: None shows as ``None``.
+
+    novaclient's formatted columns (byte counters, flavors, type) skip the
+    ``-`` substitution, so a null counter prints ``None``; scripts see that.
+    """
+    if value is None:
+        return "None"
+    return format_value(value)
+
+
+def format_value(value: object) -> str:
+    """Render a model value as Nova sent it (timestamps without zone)."""
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.UTC).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return str(value)
+
+
+def render_dict(data: Mapping[str, object]) -> str:
+    """print_dict's Property/Value table, sorted by key, None as ``-``."""
+    rows = []
+    for key in sorted(data):
+        value = data[key]
+        rows.append([key, "-" if value is None else format_value(value)])
+    return render_table(["Property", "Value"], rows)
+
+
+# --------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------
+
+
+def format_error(exc: BaseException) -> str:
+    """The ``ERROR (<Type>): <message>`` line nova prints before exit 1."""
+    status = getattr(exc, "http_status", None)
+    if isinstance(status, int):
+        name = NOVA_ERROR_NAMES.get(status, GENERIC_HTTP_ERROR_NAME)
+        message = getattr(exc, "message", None) or str(exc)
+        text = f"{message} (HTTP {status})"
+        request_id = getattr(exc, "request_id", None)
+        if request_id:
+            text += f" (Request-ID: {request_id})"
+        return f"ERROR ({name}): {text}"
+    # Transport failures: name the keystoneauth1 class nova would show.
+    cause = exc.__cause__
+    if cause is not None and type(cause).__module__.startswith(
+        "keystoneauth1"
+    ):
+        return f"ERROR ({type(cause).__name__}): {cause}"
+    return f"ERROR ({type(exc).__name__}): {exc}"
+
+
+# --------------------------------------------------------------------------
+# Argument parsing
+# --------------------------------------------------------------------------
+
+
+def _env(*names: str, default: str | None = None) -> str | None:
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    return default
+
+
+def _truthy(text: str | None) -> bool:
+    return (text or "").strip().lower() in ("1", "t", "true", "on", "y", "yes")
+
+
+class ShimArgumentParser(argparse.ArgumentParser):
+    """Usage errors exit 2 with a pointer to ``help <command>``, as nova."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        main_prog, _, sub = self.prog.partition(" ")
+        message = message.split(" (choose from")[0]
+        self.exit(
+            EXIT_USAGE,
+            f"error: {message}\n"
+            f"Try '{main_prog} help {sub}' for more information.\n",
+        )
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=32)
+
+
+def build_base_parser(argv: Sequence[str]) -> ShimArgumentParser:
+    """The global options nova accepts, with nova's env defaults."""
+    parser = ShimArgumentParser(
+        prog=PROG,
+        description=(
+            "The nova CLI's live-migration commands, with microversion "
+            "negotiation. Other commands go to python-novaclient."
+        ),
+        epilog=f'See "{PROG} help COMMAND" for help on a specific command.',
+        add_help=False,
+        formatter_class=_HelpFormatter,
+    )
+    parser.add_argument(
+        "-h", "--help", action="store_true", help=argparse.SUPPRESS
+    )
+    parser.add_argument(
+        "--version", action="store_true", help="Show the version and exit."
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=False,
+        help="Log requests and responses (tokens masked) to stderr.",
+    )
+    parser.add_argument(
+        "--os-cache",
+        action="store_true",
+        default=_truthy(_env("OS_CACHE")),
+        help="Accepted for compatibility; no token cache is kept.",
+    )
+    parser.add_argument(
+        "--timings",
+        action="store_true",
+        default=False,
+        help="Accepted for compatibility; ignored.",
+    )
+    parser.add_argument(
+        "--os-region-name",
+        metavar="<region-name>",
+        default=_env("OS_REGION_NAME", "NOVA_REGION_NAME"),
+        help="Region of the compute endpoint. Default: env[OS_REGION_NAME].",
+    )
+    parser.add_argument(
+        "--service-type",
+        metavar="<service-type>",
+        help="Service type in the catalog. Default: compute.",
+    )
+    parser.add_argument(
+        "--service-name",
+        metavar="<service-name>",
+        default=_env("NOVA_SERVICE_NAME"),
+        help="Service name in the catalog. Default: env[NOVA_SERVICE_NAME].",
+    )
+    parser.add_argument(
+        "--os-endpoint-type",
+        metavar="<endpoint-type>",
+        dest="endpoint_type",
+        default=_env(
+            "NOVA_ENDPOINT_TYPE",
+            "OS_ENDPOINT_TYPE",
+            default=DEFAULT_ENDPOINT_TYPE,
+        ),
+        help=(
+            "Endpoint interface (public, internal, admin or the *URL "
+            "forms). Default: env[NOVA_ENDPOINT_TYPE], env[OS_ENDPOINT_TYPE]"
+            f" or {DEFAULT_ENDPOINT_TYPE}."
+        ),
+    )
+    parser.add_argument(
+        "--os-compute-api-version",
+        metavar="<compute-api-ver>",
+        default=_env(
+            "OS_COMPUTE_API_VERSION", default=DEFAULT_COMPUTE_API_VERSION
+        ),
+        help=(
+            'X.Y pins that microversion; "2", "2.latest" or "auto" '
+            "negotiate the newest version both sides speak. Default: "
+            "env[OS_COMPUTE_API_VERSION], else negotiate."
+        ),
+    )
+    parser.add_argument(
+        "--os-endpoint-override",
+        metavar="<bypass-url>",
+        dest="endpoint_override",
+        default=_env(
+            "OS_ENDPOINT_OVERRIDE",
+            "NOVACLIENT_ENDPOINT_OVERRIDE",
+            "NOVACLIENT_BYPASS_URL",
+        ),
+        help="Compute endpoint to use instead of the catalog's. "
+        "Default: env[OS_ENDPOINT_OVERRIDE].",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="HMAC_KEY",
+        default=_env("OS_PROFILE"),
+        help=argparse.SUPPRESS,
+    )
+    _add_identity_arguments(parser, argv)
+    return parser
+
+
+def _add_identity_arguments(
+    parser: argparse.ArgumentParser, argv: Sequence[str]
+) -> None:
+    from keystoneauth1 import loading
+
+    loading.register_session_argparse_arguments(parser)
+    # As nova: an explicit --os-token means the token plugin.
+    default_plugin = "token" if "--os-token" in argv else "password"
+    loading.register_auth_argparse_arguments(
+        parser, list(argv), default=default_plugin
+    )
+    parser.set_defaults(
+        insecure=_truthy(_env("NOVACLIENT_INSECURE")),
+        os_auth_url=_env("OS_AUTH_URL", "NOVA_URL"),
+        os_username=_env("OS_USERNAME", "NOVA_USERNAME"),
+        os_password=_env("OS_PASSWORD", "NOVA_PASSWORD"),
+        os_project_name=_env(
+            "OS_PROJECT_NAME", "OS_TENANT_NAME", "NOVA_PROJECT_ID"
+        ),
+        os_project_id=_env("OS_PROJECT_ID", "OS_TENANT_ID"),
+        os_project_domain_id=_env("OS_PROJECT_DOMAIN_ID"),
+        os_project_domain_name=_env("OS_PROJECT_DOMAIN_NAME"),
+        os_user_domain_id=_env("OS_USER_DOMAIN_ID"),
+        os_user_domain_name=_env("OS_USER_DOMAIN_NAME"),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Command:
+    """One nova command this shim answers itself."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[NovaClient, argparse.Namespace], None]
+
+
+def _server_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "server", metavar="<server>", help="Name or ID of the server."
+    )
+
+
+def _server_migration_args(parser: argparse.ArgumentParser) -> None:
+    _server_arg(parser)
+    parser.add_argument(
+        "migration", metavar="<migration>", help="ID of the migration."
+    )
+
+
+def _abort_args(parser: argparse.ArgumentParser) -> None:
+    _server_arg(parser)
+    parser.add_argument(
+        "migration",
+        metavar="<migration>",
+        nargs="?",
+        default=None,
+        help=(
+            "ID of the migration. Optional: without it the server's one "
+            "in-progress live migration is aborted."
+        ),
+    )
+
+
+def _live_migration_args(parser: argparse.ArgumentParser) -> None:
+    _server_arg(parser)
+    parser.add_argument(
+        "host",
+        metavar="<host>",
+        nargs="?",
+        default=None,
+        help="Destination host; without it the scheduler picks one.",
+    )
+    parser.add_argument(
+        "--block-migrate",
+        action="store_true",
+        dest="block_migrate",
+        default=None,
+        help=(
+            "Copy the disks too (block migration). Default: let Nova "
+            "decide (2.25+), else a shared-storage live migration."
+        ),
+    )
+
+
+def _migration_list_args(parser: argparse.ArgumentParser) -> None:
+    options: list[tuple[str, str, str]] = [
+        (
+            "--instance-uuid",
+            "<instance_uuid>",
+            "Only this server's migrations.",
+        ),
+        ("--host", "<host>", "Only migrations from or to this host."),
+        ("--status", "<status>", "Only migrations in this status."),
+        (
+            "--migration-type",
+            "<migration_type>",
+            "Only this type: evacuation, live-migration, migration "
+            "(cold) or resize.",
+        ),
+        (
+            "--source-compute",
+            "<source_compute>",
+            "Only migrations from this host.",
+        ),
+        (
+            "--marker",
+            "<marker>",
+            "UUID of the last migration of the previous page (2.59+).",
+        ),
+        (
+            "--changes-since",
+            "<changes_since>",
+            "Only migrations changed at or after this ISO 8601 time (2.59+).",
+        ),
+        (
+            "--changes-before",
+            "<changes_before>",
+            "Only migrations changed at or before this ISO 8601 time (2.66+).",
+        ),
+        (
+            "--project-id",
+            "<project_id>",
+            "Only this project's migrations (2.80+).",
+        ),
+        ("--user-id", "<user_id>", "Only this user's migrations (2.80+)."),
+    ]
+    for flag, metavar, text in options:
+        parser.add_argument(
+            flag,
+            dest=flag[2:].replace("-", "_"),
+            metavar=metavar,
+            default=None,
+            help=text,
+        )
+    parser.add_argument(
+        "--limit",
+        dest="limit",
+        metavar="<limit>",
+        type=int,
+        default=None,
+        help="Show at most this many migrations (2.59+).",
+    )
+
+
+def build_parser(argv: Sequence[str]) -> ShimArgumentParser:
+    """Global options plus a sub-parser per command this shim runs."""
+    parser = build_base_parser(argv)
+    subparsers = parser.add_subparsers(metavar="<subcommand>", dest="command")
+    for command in COMMANDS.values():
+        sub = subparsers.add_parser(
+            command.name,
+            help=command.help,
+            description=command.help,
+            add_help=False,
+            formatter_class=_HelpFormatter,
+        )
+        sub.add_argument("-h", "--help", action="help", help=argparse.SUPPRESS)
+        command.add_arguments(sub)
+        sub.set_defaults(run=command.run)
+    helper = subparsers.add_parser(
+        "help",
+        help="Show help for this program or one of its commands.",
+        add_help=False,
+    )
+    helper.add_argument("topic", metavar="<subcommand>", nargs="?")
+    return parser
+
+
+# --------------------------------------------------------------------------
+# Versions
+# --------------------------------------------------------------------------
+
+_NEGOTIATE = frozenset({"", "2", "2.0", "2.latest", "auto", "latest"})
+
+
+def requested_version(text: str | None) -> str:
+    """What to ask the library for: ``"auto"`` or a pinned ``"2.N"``.
+
+    A bare major (``2``, as many openrc files set it) or ``2.latest`` means
+    "the newest version both sides speak"; ``X.Y`` is honoured as given.
+    """
+    value = (text or "").strip()
+    if value.lower() in _NEGOTIATE:
+        return "auto"
+    return value
+
+
+def version_minor(version: object) -> int:
+    """The minor number of a library APIVersion (``2.65`` -> 65)."""
+    minor = getattr(version, "ver_minor", None)
+    if isinstance(minor, int):
+        return minor
+    text = str(version).split("compute")[-1].strip()
+    return int(text.rsplit(".", 1)[-1])
+
+
+# --------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------
+
+SERVER_MIGRATION_FIELDS = (
+    ("Id", "id"),
+    ("Source Node", "source_node"),
+    ("Dest Node", "dest_node"),
+    ("Source Compute", "source_compute"),
+    ("Dest Compute", "dest_compute"),
+    ("Dest Host", "dest_host"),
+    ("Status", "status"),
+    ("Server UUID", "server_uuid"),
+    ("Created At", "created_at"),
+    ("Updated At", "updated_at"),
+)
+OWNER_FIELDS = (("Project ID", "project_id"), ("User ID", "user_id"))
+BYTE_FIELDS = (
+    ("Total Memory Bytes", "memory_total_bytes"),
+    ("Processed Memory Bytes", "memory_processed_bytes"),
+    ("Remaining Memory Bytes", "memory_remaining_bytes"),
+    ("Total Disk Bytes", "disk_total_bytes"),
+    ("Processed Disk Bytes", "disk_processed_bytes"),
+    ("Remaining Disk Bytes", "disk_remaining_bytes"),
+)
+# Keys of a server migration body, by the microversion that added them.
+SERVER_MIGRATION_KEYS = (
+    (23, tuple(attr for _, attr in SERVER_MIGRATION_FIELDS + BYTE_FIELDS)),
+    (59, ("uuid",)),
+    (80, ("user_id", "project_id")),
+)
+MIGRATION_BASE_FIELDS = (
+    ("Source Node", "source_node"),
+    ("Dest Node", "dest_node"),
+    ("Source Compute", "source_compute"),
+    ("Dest Compute", "dest_compute"),
+    ("Dest Host", "dest_host"),
+    ("Status", "status"),
+    ("Instance UUID", "instance_uuid"),
+)
+MIGRATION_FLAVOR_FIELDS = (
+    ("Old Flavor", "old_instance_type_id"),
+    ("New Flavor", "new_instance_type_id"),
+)
+MIGRATION_TIME_FIELDS = (
+    ("Created At", "created_at"),
+    ("Updated At", "updated_at"),
+)
+
+
+def server_migration_table(migrations: Iterable[Any], minor: int) -> str:
+    plain = list(SERVER_MIGRATION_FIELDS)
+    if minor >= 80:
+        plain += OWNER_FIELDS
+    headers = [h for h, _ in plain] + [h for h, _ in BYTE_FIELDS]
+    rows = []
+    for item in migrations:
+        row = [list_cell(getattr(item, attr, None)) for _, attr in plain]
+        row += [raw_cell(getattr(item, attr, None)) for _, attr in BYTE_FIELDS]
+        rows.append(row)
+    return render_table(headers, rows)
+
+
+def server_migration_dict(migration: Any, minor: int) -> dict[str, object]:
+    """The keys Nova's body has at this version, with their values."""
+    data: dict[str, object] = {}
+    for since, keys in SERVER_MIGRATION_KEYS:
+        if minor >= since:
+            for key in keys:
+                data[key] = getattr(migration, key, None)
+    return data
+
+
+def migration_table(migrations: Iterable[Any], minor: int) -> str:
+    columns: list[tuple[str, str, Callable[[object], str]]] = []
+    if minor >= 23:
+        columns.append(("Id", "id", list_cell))
+    if minor >= 59:
+        columns.append(("UUID", "uuid", list_cell))
+    columns += [(h, a, list_cell) for h, a in MIGRATION_BASE_FIELDS]
+    columns += [(h, a, raw_cell) for h, a in MIGRATION_FLAVOR_FIELDS]
+    columns += [(h, a, list_cell) for h, a in MIGRATION_TIME_FIELDS]
+    if minor >= 23:
+        columns.append(("Type", "migration_type", raw_cell))
+    if minor >= 80:
+        columns += [(h, a, list_cell) for h, a in OWNER_FIELDS]
+    rows = [
+        [cell(getattr(item, attr, None)) for _, attr, cell in columns]
+        for item in migrations
+    ]
+    return render_table([h for h, _, _ in columns], rows)
+
+
+def find_server(nova: NovaClient, name_or_id: str) -> Any:
+    """Resolve a server as nova does, with nova's two messages."""
+    from migabortclient import exceptions
+
+    try:
+        return nova.servers.find(name_or_id)
+    except exceptions.NoUniqueMatch as exc:
+        raise CommandError(
+            f"Multiple server matches found for '{name_or_id}', "
+            "use an ID to be more specific."
+        ) from exc
+    except exceptions.NotFound as exc:
+        raise CommandError(
+            f"No server with a name or ID of '{name_or_id}' exists."
+        ) from exc
+
+
+def _out(text: str) -> None:
+    print(text)
+
+
+def do_live_migration_abort(
+    nova: NovaClient, args: argparse.Namespace
+) -> None:
+    server = find_server(nova, args.server)
+    migration = args.migration
+    if migration is None:
+        migration = _only_live_migration(nova, server)
+    nova.server_migrations.abort(server, migration)
+
+
+def _only_live_migration(nova: NovaClient, server: Any) -> str:
+    """The server's one in-progress live migration; refuse to guess."""
+    found = nova.server_migrations.list(server)
+    if not found:
+        raise CommandError(
+            f"Server {server.id} has no live migration in progress."
+        )
+    if len(found) > 1:
+        ids = ", ".join(str(m.id) for m in found)
+        raise CommandError(
+            f"Server {server.id} has {len(found)} live migrations in "
+            f"progress ({ids}); name the one to abort."
+        )
+    LOG.debug("aborting migration %s of server %s", found[0].id, server.id)
+    return str(found[0].id)
+
+
+def do_live_migration_force_complete(
+    nova: NovaClient, args: argparse.Namespace
+) -> None:
+    server = find_server(nova, args.server)
+    nova.server_migrations.force_complete(server, args.migration)
+
+
+def do_server_migration_list(
+    nova: NovaClient, args: argparse.Namespace
+) -> None:
+    server = find_server(nova, args.server)
+    migrations = nova.server_migrations.list(server)
+    minor = version_minor(nova.api_version)
+    _out(server_migration_table(migrations, minor))
+
+
+def do_server_migration_show(
+    nova: NovaClient, args: argparse.Namespace
+) -> None:
+    server = find_server(nova, args.server)
+    migration = nova.server_migrations.get(server, args.migration)
+    minor = version_minor(nova.api_version)
+    _out(render_dict(server_migration_dict(migration, minor)))
+
+
+def _check_time(option: str, value: str | None) -> None:
+    if value is None:
+        return
+    try:
+        datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise CommandError(f"Invalid {option} value: {value}") from exc
+
+
+def do_migration_list(nova: NovaClient, args: argparse.Namespace) -> None:
+    _check_time("changes-since", args.changes_since)
+    _check_time("changes-before", args.changes_before)
+    filters: dict[str, Any] = {
+        "host": args.host,
+        "status": args.status,
+        "migration_type": args.migration_type,
+        "source_compute": args.source_compute,
+        "instance_uuid": args.instance_uuid,
+        "changes_since": args.changes_since,
+        "changes_before": args.changes_before,
+        "user_id": args.user_id,
+        "project_id": args.project_id,
+        "limit": args.limit,
+        "marker": args.marker,
+    }
+    given = {key: value for key, value in filters.items() if value is not None}
+    migrations: Iterable[Any] = nova.migrations.list(**given)
+    if args.limit is not None:
+        # The library follows pages; --limit caps what is shown, as in nova.
+        migrations = itertools.islice(migrations, max(args.limit, 0))
+    minor = version_minor(nova.api_version)
+    _out(migration_table(list(migrations), minor))
+
+
+def do_live_migration(nova: NovaClient, args: argparse.Namespace) -> None:
+    server = find_server(nova, args.server)
+    block: bool | str
+    if args.block_migrate:
+        block = True
+    elif version_minor(nova.api_version) >= 25:
+        block = "auto"
+    else:
+        block = False
+    nova.servers.live_migrate(server, host=args.host, block_migration=block)
+
+
+COMMANDS: Mapping[str, Command] = {
+    c.name: c
+    for c in (
+        Command(
+            "live-migration-abort",
+            "Abort a live migration in progress (queued or preparing too, "
+            "where Nova allows it).",
+            _abort_args,
+            do_live_migration_abort,
+        ),
+        Command(
+            "live-migration-force-complete",
+            "Make a live migration in progress finish now.",
+            _server_migration_args,
+            do_live_migration_force_complete,
+        ),
+        Command(
+            "server-migration-list",
+            "List a server's live migrations in progress.",
+            _server_arg,
+            do_server_migration_list,
+        ),
+        Command(
+            "server-migration-show",
+            "Show one live migration in progress of a server.",
+            _server_migration_args,
+            do_server_migration_show,
+        ),
+        Command(
+            "migration-list",
+            "List migrations of all kinds, with filters.",
+            _migration_list_args,
+            do_migration_list,
+        ),
+        Command(
+            "live-migration",
+            "Start a live migration of a server.",
+            _live_migration_args,
+            do_live_migration,
+        ),
+    )
+}
+
+
+# --------------------------------------------------------------------------
+# Auth and the client
+# --------------------------------------------------------------------------
+
+
+def _interface(endpoint_type: str | None) -> str:
+    value = (endpoint_type or DEFAULT_ENDPOINT_TYPE).strip()
+    if value.endswith("URL"):
+        value = value[: -len("URL")]
+    return value or "public"
+
+
+def check_credentials(args: argparse.Namespace) -> None:
+    """Fail early, as nova does, when auth cannot possibly work."""
+    token = getattr(args, "os_token", None)
+    if token and args.endpoint_override:
+        return
+    if not any([token, args.os_username, getattr(args, "os_user_id", None)]):
+        raise CommandError(
+            "Missing credentials: give a user name or ID (--os-username, "
+            "--os-user-id, env[OS_USERNAME], env[OS_USER_ID]) or a token "
+            "(--os-token)."
+        )
+    if not any([args.os_project_name, args.os_project_id]):
+        raise CommandError(
+            "Missing project: give --os-project-name or --os-project-id "
+            "(env[OS_PROJECT_NAME], env[OS_PROJECT_ID])."
+        )
+    if not args.os_auth_url:
+        raise CommandError(
+            "Missing auth URL: give --os-auth-url or env[OS_AUTH_URL]."
+        )
+
+
+def make_client(args: argparse.Namespace) -> NovaClient:
+    from keystoneauth1 import loading
+
+    from migabortclient import client
+
+    check_credentials(args)
+    token = getattr(args, "os_token", None)
+    if token and args.endpoint_override:
+        from keystoneauth1 import token_endpoint
+
+        auth: Any = token_endpoint.Token(args.endpoint_override, token)
+    else:
+        if args.os_auth_url and "v2.0" not in args.os_auth_url:
+            # Keystone v3 needs domains; nova assumes "default" too.
+            if not (args.os_project_domain_id or args.os_project_domain_name):
+                args.os_project_domain_id = "default"
+            if not token and not (
+                args.os_user_domain_id or args.os_user_domain_name
+            ):
+                args.os_user_domain_id = "default"
+        auth = loading.load_auth_from_argparse_arguments(args)
+    session = loading.load_session_from_argparse_arguments(args, auth=auth)
+    options: dict[str, Any] = {
+        "interface": _interface(args.endpoint_type),
+        "region_name": args.os_region_name,
+        "endpoint_override": args.endpoint_override,
+    }
+    if args.service_type:
+        options["service_type"] = args.service_type
+    if args.service_name:
+        options["service_name"] = args.service_name
+    version = requested_version(args.os_compute_api_version)
+    LOG.debug("compute API version requested: %s", version)
+    nova: NovaClient = client.Client(version, session=session, **options)
+    return nova
+
+
+# --------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------
+
+
+def _setup_debugging(debug: bool) -> None:
+    if not debug:
+        return
+    logging.basicConfig(
+        level=logging.DEBUG,
+        format="%(levelname)s (%(module)s:%(lineno)d) %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("iso8601").setLevel(logging.WARNING)
+
+
+def hand_off(argv: Sequence[str], stderr: TextIO | None = None) -> int:
+    """Run a command this shim does not own through python-novaclient."""
+    err = stderr if stderr is not None else sys.stderr
+    try:
+        from novaclient import shell as nova_shell
+    except ImportError:
+        command = _command_word(argv)
+        equivalent = OPENSTACK_EQUIVALENTS.get(command, FALLBACK_EQUIVALENT)
+        print(
+            f"{PROG}: '{command}' is not a migration command and "
+            f"python-novaclient is not installed; use '{equivalent}'.",
+            file=err,
+        )
+        return EXIT_USAGE
+    LOG.debug("handing %s to python-novaclient", _command_word(argv))
+    try:
+        nova_shell.main(list(argv))
+    except SystemExit as exc:
+        return _exit_code(exc.code)
+    return EXIT_OK
+
+
+def _exit_code(code: object) -> int:
+    if code is None:
+        return EXIT_OK
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return EXIT_FAILURE
+
+
+def _command_word(argv: Sequence[str]) -> str:
+    """The first word that is not a global option or its value."""
+    try:
+        parser = build_base_parser(argv)
+        _, rest = parser.parse_known_args(list(argv))
+    except SystemExit:
+        rest = list(argv)
+    for word in rest:
+        if not word.startswith("-"):
+            return word
+    return ""
+
+
+def print_help(parser: argparse.ArgumentParser, out: TextIO) -> None:
+    parser.print_help(out)
+    print(
+        "\nAny other nova command is run by python-novaclient when it is "
+        "installed.",
+        file=out,
+    )
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("migabortclient")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def run(argv: Sequence[str]) -> int:
+    argv = list(argv)
+    base = build_base_parser(argv)
+    options, rest = base.parse_known_args(argv)
+    _setup_debugging(options.debug)
+    if options.version:
+        print(_version())
+        return EXIT_OK
+    command = next((w for w in rest if not w.startswith("-")), "")
+    if options.help and command in COMMANDS:
+        print_help(build_parser(argv), sys.stdout)
+        return EXIT_OK
+    if command == "help":
+        topic = rest[rest.index("help") + 1 :]
+        topic_word = topic[0] if topic else ""
+        if topic_word and topic_word not in COMMANDS:
+            return hand_off(argv)
+        parser = build_parser(argv)
+        if topic_word:
+            parser.parse_args([topic_word, "--help"])
+        print_help(parser, sys.stdout)
+        return EXIT_OK
+    if not command:
+        if options.help or not argv:
+            print_help(build_parser(argv), sys.stdout)
+            return EXIT_OK
+        build_parser(argv).parse_args(argv)  # reports the usage error
+        return EXIT_USAGE
+    if command not in COMMANDS:
+        return hand_off(argv)
+    args = build_parser(argv).parse_args(argv)
+    nova = make_client(args)
+    args.run(nova, args)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console script entry point; returns nova's exit codes."""
+    if argv is None:
+        argv = sys.argv[1:]
+    try:
+        return run(argv)
+    except SystemExit as exc:
+        return _exit_code(exc.code)
+    except KeyboardInterrupt:
+        print("... terminating migabort-nova", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        LOG.debug("command failed", exc_info=True)
+        print(format_error(exc), file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
