@@ -149,20 +149,20 @@ def render_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     widths = [_cell_width(h) for h in headers]
     for row in body:
         for index, lines in enumerate(row):
-            for line in lines:
-                widths[index] = max(widths[index], _cell_width(line))
+            for text in lines:
+                widths[index] = max(widths[index], _cell_width(text))
     rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
 
-    def line(cells: Sequence[str]) -> str:
+    def framed(cells: Sequence[str]) -> str:
         padded = (_pad(c, w) for c, w in zip(cells, widths, strict=True))
         return "| " + " | ".join(padded) + " |"
 
-    out = [rule, line(headers), rule]
+    out = [rule, framed(headers), rule]
     for row in body:
         height = max((len(lines) for lines in row), default=1)
         for depth in range(height):
             out.append(
-                line(
+                framed(
                     [
                         lines[depth] if depth < len(lines) else ""
                         for lines in row
@@ -860,11 +860,11 @@ def check_credentials(args: argparse.Namespace) -> None:
 
 
 def make_client(args: argparse.Namespace) -> NovaClient:
+    check_credentials(args)
     from keystoneauth1 import loading
 
     from migabortclient import client
 
-    check_credentials(args)
     token = getattr(args, "os_token", None)
     if token and args.endpoint_override:
         from keystoneauth1 import token_endpoint

@@ -1,0 +1,429 @@
+"""Unit tests for ``migabort-nova``: parsing, tables, errors, handoff.
+
+Table layout is checked against python-novaclient's own printers (and
+prettytable under them), which the test environment installs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import io
+import os
+import sys
+import types
+from typing import Any
+from unittest import mock
+
+import testtools
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+
+from migabortclient import nova_shim
+
+
+def _novaclient_output(func: Any, *args: Any) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        func(*args)
+    return out.getvalue()
+
+
+def _shim_output(text: str) -> str:
+    return text + "\n"
+
+
+class _Obj:
+    def __init__(self, **fields: Any) -> None:
+        self.__dict__.update(fields)
+
+
+SERVER_MIGRATION = {
+    "id": 7,
+    "uuid": "a1b2c3d4-0000-4000-8000-000000000007",
+    "server_uuid": "5c1e8c3a-1111-4111-8111-111111111111",
+    "status": "running",
+    "source_compute": "compute-1",
+    "source_node": "compute-1.example",
+    "dest_compute": "compute-2",
+    "dest_host": "192.0.2.2",
+    "dest_node": "compute-2.example",
+    "memory_total_bytes": 4294967296,
+    "memory_processed_bytes": 1073741824,
+    "memory_remaining_bytes": 3221225472,
+    "disk_total_bytes": None,
+    "disk_processed_bytes": None,
+    "disk_remaining_bytes": None,
+    "created_at": "2026-11-24T00:19:04.365551",
+    "updated_at": "2026-11-24T00:20:04.000000",
+    "user_id": "u-1",
+    "project_id": "p-1",
+}
+
+
+class TestRenderTable(testtools.TestCase):
+    def test_empty_table_matches_prettytable(self) -> None:
+        from novaclient import utils
+
+        expected = _novaclient_output(utils.print_list, [], ["Id", "Name"])
+        got = nova_shim.render_table(["Id", "Name"], [])
+        self.assertEqual(expected, _shim_output(got))
+
+    def test_multiline_and_wide_cells_match_prettytable(self) -> None:
+        import prettytable
+
+        rows = [["a\nbbb", "漢字x"], ["", "é"]]
+        table = prettytable.PrettyTable(["A", "B"])
+        table.align = "l"
+        for row in rows:
+            table.add_row(row)
+        got = nova_shim.render_table(["A", "B"], rows)
+        self.assertEqual(table.get_string(), got)
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        st.lists(
+            st.lists(
+                st.text(
+                    alphabet=st.characters(
+                        min_codepoint=32, max_codepoint=126
+                    ),
+                    max_size=12,
+                ),
+                min_size=3,
+                max_size=3,
+            ),
+            max_size=5,
+        )
+    )
+    def test_random_ascii_rows_match_prettytable(
+        self, rows: list[list[str]]
+    ) -> None:
+        import prettytable
+
+        headers = ["Id", "Source Compute", "Status"]
+        table = prettytable.PrettyTable(headers)
+        table.align = "l"
+        for row in rows:
+            table.add_row(row)
+        self.assertEqual(
+            table.get_string(), nova_shim.render_table(headers, rows)
+        )
+
+
+class TestNovaLayouts(testtools.TestCase):
+    """Our tables against novaclient's printing code, same inputs."""
+
+    def _novaclient_server_migration_list(self, minor: int) -> str:
+        from novaclient import api_versions
+        from novaclient.v2 import shell as v2shell
+
+        cs = mock.Mock()
+        cs.api_version = api_versions.APIVersion(f"2.{minor}")
+        cs.server_migrations.list.return_value = [_Obj(**SERVER_MIGRATION)]
+        args = types.SimpleNamespace(server="srv")
+        with mock.patch.object(v2shell, "_find_server"):
+            func = v2shell.do_server_migration_list
+            while hasattr(func, "__wrapped__"):
+                func = func.__wrapped__
+            return _novaclient_output(func, cs, args)
+
+    def test_server_migration_list_matches_novaclient_2_23(self) -> None:
+        got = nova_shim.server_migration_table([_Obj(**SERVER_MIGRATION)], 23)
+        self.assertEqual(
+            self._novaclient_server_migration_list(23), _shim_output(got)
+        )
+
+    def test_server_migration_list_matches_novaclient_2_80(self) -> None:
+        got = nova_shim.server_migration_table([_Obj(**SERVER_MIGRATION)], 80)
+        expected = self._novaclient_server_migration_list(80)
+        self.assertEqual(expected, _shim_output(got))
+        self.assertIn("| None ", got)  # null counters print None, as nova
+
+    def test_migration_list_matches_novaclient_per_version(self) -> None:
+        from novaclient import api_versions
+        from novaclient.v2 import shell as v2shell
+
+        item = dict(
+            SERVER_MIGRATION,
+            instance_uuid=SERVER_MIGRATION["server_uuid"],
+            migration_type="live-migration",
+            old_instance_type_id=None,
+            new_instance_type_id=3,
+        )
+        for minor in (1, 23, 59, 80):
+            cs = mock.Mock()
+            cs.api_version = api_versions.APIVersion(f"2.{minor}")
+            expected = _novaclient_output(
+                v2shell._print_migrations, cs, [_Obj(**item)]
+            )
+            got = nova_shim.migration_table([_Obj(**item)], minor)
+            self.assertEqual(expected, _shim_output(got), f"2.{minor}")
+
+    def test_show_matches_novaclient_print_dict(self) -> None:
+        from novaclient import utils
+
+        for minor, dropped in ((23, 3), (59, 2), (80, 0)):
+            data = nova_shim.server_migration_dict(
+                _Obj(**SERVER_MIGRATION), minor
+            )
+            self.assertEqual(len(SERVER_MIGRATION) - dropped, len(data))
+            expected = _novaclient_output(utils.print_dict, dict(data))
+            got = nova_shim.render_dict(data)
+            self.assertEqual(expected, _shim_output(got))
+
+    def test_datetime_values_print_as_nova_sends_them(self) -> None:
+        naive = datetime.datetime(2026, 11, 24, 0, 19, 4)
+        aware = naive.replace(tzinfo=datetime.UTC)
+        self.assertEqual(
+            "2026-11-24T00:19:04.000000", nova_shim.format_value(naive)
+        )
+        self.assertEqual(
+            "2026-11-24T00:19:04.000000", nova_shim.format_value(aware)
+        )
+
+
+class _HttpFailure(Exception):
+    def __init__(
+        self, status: int, message: str, request_id: str | None
+    ) -> None:
+        super().__init__(message)
+        self.http_status = status
+        self.message = message
+        self.request_id = request_id
+
+
+class TestFormatError(testtools.TestCase):
+    def test_conflict_line_matches_nova(self) -> None:
+        exc = _HttpFailure(409, "Instance x is in an invalid state", "req-1")
+        self.assertEqual(
+            "ERROR (Conflict): Instance x is in an invalid state "
+            "(HTTP 409) (Request-ID: req-1)",
+            nova_shim.format_error(exc),
+        )
+
+    def test_status_names_follow_novaclient(self) -> None:
+        from novaclient import exceptions as nova_exc
+
+        for status in (400, 401, 403, 404, 405, 406, 409, 413, 429, 500):
+            expected = nova_exc.from_response(
+                mock.Mock(status_code=status, headers={}), None, "/", "GET"
+            )
+            line = nova_shim.format_error(_HttpFailure(status, "m", None))
+            self.assertEqual(
+                f"ERROR ({type(expected).__name__}): m (HTTP {status})", line
+            )
+
+    def test_local_error_uses_class_name(self) -> None:
+        line = nova_shim.format_error(nova_shim.CommandError("bad"))
+        self.assertEqual("ERROR (CommandError): bad", line)
+
+    def test_transport_error_names_keystoneauth_cause(self) -> None:
+        from keystoneauth1 import exceptions as ksa_exc
+
+        cause = ksa_exc.ConnectFailure("Unable to establish connection")
+        wrapper = RuntimeError("wrapped")
+        wrapper.__cause__ = cause
+        self.assertEqual(
+            "ERROR (ConnectFailure): Unable to establish connection",
+            nova_shim.format_error(wrapper),
+        )
+
+
+class TestParsing(testtools.TestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        patcher = mock.patch.dict(os.environ, {}, clear=True)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def _parse(self, *argv: str) -> Any:
+        return nova_shim.build_parser(argv).parse_args(list(argv))
+
+    def test_abort_migration_is_optional(self) -> None:
+        args = self._parse("live-migration-abort", "vm1")
+        self.assertEqual(("vm1", None), (args.server, args.migration))
+        args = self._parse("live-migration-abort", "vm1", "42")
+        self.assertEqual("42", args.migration)
+
+    def test_force_complete_requires_migration(self) -> None:
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            exc = self.assertRaises(
+                SystemExit,
+                self._parse,
+                "live-migration-force-complete",
+                "vm1",
+            )
+        self.assertEqual(2, exc.code)
+        self.assertIn(
+            "Try 'migabort-nova help live-migration-force-complete'",
+            err.getvalue(),
+        )
+
+    def test_migration_list_takes_all_nova_filters(self) -> None:
+        args = self._parse(
+            "migration-list",
+            "--instance-uuid=i",
+            "--host=h",
+            "--status=running",
+            "--migration-type=live-migration",
+            "--source-compute=s",
+            "--marker=m",
+            "--limit=3",
+            "--changes-since=2026-01-01T00:00:00Z",
+            "--changes-before=2026-02-01T00:00:00Z",
+            "--project-id=p",
+            "--user-id=u",
+        )
+        self.assertEqual(3, args.limit)
+        self.assertEqual(
+            ("i", "h", "running", "live-migration", "s", "m", "p", "u"),
+            (
+                args.instance_uuid,
+                args.host,
+                args.status,
+                args.migration_type,
+                args.source_compute,
+                args.marker,
+                args.project_id,
+                args.user_id,
+            ),
+        )
+
+    def test_live_migration_host_and_block_flag(self) -> None:
+        args = self._parse("live-migration", "vm1")
+        self.assertEqual((None, None), (args.host, args.block_migrate))
+        args = self._parse("live-migration", "vm1", "h2", "--block-migrate")
+        self.assertEqual(("h2", True), (args.host, args.block_migrate))
+
+    def test_compute_version_from_env_and_flag(self) -> None:
+        self.assertEqual(
+            "2.latest", self._parse("migration-list").os_compute_api_version
+        )
+        with mock.patch.dict(os.environ, {"OS_COMPUTE_API_VERSION": "2.24"}):
+            args = self._parse("migration-list")
+            self.assertEqual("2.24", args.os_compute_api_version)
+            args = self._parse(
+                "--os-compute-api-version", "2.65", "migration-list"
+            )
+            self.assertEqual("2.65", args.os_compute_api_version)
+
+    def test_auth_options_come_from_os_env(self) -> None:
+        env = {
+            "OS_AUTH_URL": "http://127.0.0.1:5000/v3",
+            "OS_USERNAME": "admin",
+            "OS_PASSWORD": "pw",
+            "OS_PROJECT_NAME": "demo",
+            "NOVACLIENT_INSECURE": "true",
+        }
+        with mock.patch.dict(os.environ, env):
+            args = self._parse("migration-list")
+        self.assertEqual(
+            ("http://127.0.0.1:5000/v3", "admin", "demo", True),
+            (
+                args.os_auth_url,
+                args.os_username,
+                args.os_project_name,
+                args.insecure,
+            ),
+        )
+        self.assertEqual("password", args.os_auth_type)
+
+    def test_token_option_selects_token_plugin(self) -> None:
+        args = self._parse("--os-token", "t", "migration-list")
+        self.assertEqual("token", args.os_auth_type)
+
+    def test_requested_version(self) -> None:
+        for text in (None, "", "2", "2.0", "2.latest", "auto"):
+            self.assertEqual("auto", nova_shim.requested_version(text))
+        self.assertEqual("2.65", nova_shim.requested_version("2.65"))
+
+    def test_missing_credentials_fail_like_nova(self) -> None:
+        args = self._parse("migration-list")
+        exc = self.assertRaises(
+            nova_shim.CommandError, nova_shim.check_credentials, args
+        )
+        self.assertIn("--os-username", str(exc))
+
+    def test_endpoint_type_maps_to_interface(self) -> None:
+        self.assertEqual("public", nova_shim._interface("publicURL"))
+        self.assertEqual("internal", nova_shim._interface("internal"))
+
+
+class TestMainAndHandoff(testtools.TestCase):
+    def _run(self, *argv: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = nova_shim.main(list(argv))
+        return code, out.getvalue(), err.getvalue()
+
+    def test_other_command_handed_to_novaclient_with_argv(self) -> None:
+        fake = types.ModuleType("novaclient.shell")
+        calls: list[list[str]] = []
+
+        def fake_main(argv: list[str]) -> None:
+            calls.append(argv)
+            raise SystemExit(3)
+
+        fake.main = fake_main  # type: ignore[attr-defined]
+        with mock.patch.dict(sys.modules, {"novaclient.shell": fake}):
+            code, _, _ = self._run("--debug", "list", "--all-tenants")
+        self.assertEqual(3, code)
+        self.assertEqual([["--debug", "list", "--all-tenants"]], calls)
+
+    def test_handoff_success_exits_zero(self) -> None:
+        fake = types.ModuleType("novaclient.shell")
+        fake.main = lambda argv: None  # type: ignore[attr-defined]
+        with mock.patch.dict(sys.modules, {"novaclient.shell": fake}):
+            code, _, _ = self._run("flavor-list")
+        self.assertEqual(0, code)
+
+    def test_without_novaclient_names_openstack_equivalent(self) -> None:
+        with mock.patch.dict(
+            sys.modules, {"novaclient": None, "novaclient.shell": None}
+        ):
+            code, out, err = self._run("--os-region-name", "r1", "list")
+        self.assertEqual(2, code)
+        self.assertEqual("", out)
+        self.assertEqual(1, len(err.splitlines()))
+        self.assertIn("'openstack server list'", err)
+
+    def test_help_lists_shim_commands_without_novaclient(self) -> None:
+        with mock.patch.dict(
+            sys.modules, {"novaclient": None, "novaclient.shell": None}
+        ):
+            code, out, _ = self._run("help")
+        self.assertEqual(0, code)
+        self.assertIn("live-migration-abort", out)
+
+    def test_command_help_exits_zero(self) -> None:
+        code, out, _ = self._run("help", "live-migration-abort")
+        self.assertEqual(0, code)
+        self.assertIn("<migration>", out)
+
+    def test_shim_command_does_not_import_novaclient(self) -> None:
+        with (
+            mock.patch.dict(
+                sys.modules, {"novaclient": None, "novaclient.shell": None}
+            ),
+            mock.patch.dict(os.environ, {}, clear=True),
+        ):
+            code, _, err = self._run("migration-list")
+        # No credentials in this environment: a local error, not a handoff.
+        self.assertEqual(1, code)
+        self.assertTrue(err.startswith("ERROR (CommandError): "), err)
+
+    def test_api_error_printed_as_nova_line_exit_1(self) -> None:
+        def failing(argv: Any) -> int:
+            raise _HttpFailure(409, "wrong state", "req-9")
+
+        with mock.patch.object(nova_shim, "run", failing):
+            code, out, err = self._run("live-migration-abort", "vm1", "3")
+        self.assertEqual(1, code)
+        self.assertEqual("", out)
+        self.assertEqual(
+            "ERROR (Conflict): wrong state (HTTP 409) (Request-ID: req-9)\n",
+            err,
+        )
