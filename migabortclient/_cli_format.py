@@ -85,10 +85,13 @@ class DateTimeColumn(columns.FormattableColumn[Any]):
 
 
 def iso(value: Any) -> str:
+    """Nova's own timestamp text (naive UTC, microseconds), as OSC shows."""
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
-        return value.isoformat()
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.UTC).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
     return str(value)
 
 

@@ -508,20 +508,25 @@ def _host_of(outcome: models.Outcome) -> str:
 
 
 def _action_failure(outcome: models.Outcome) -> str | None:
-    """The failure text recorded on the instance action, if any."""
+    """The failure the compute host recorded on the instance action."""
     action = outcome.action
     if action is None:
         return None
     for event in getattr(action, "events", None) or ():
         result = str(getattr(event, "result", "") or "")
-        if result.lower() in ("error", "failed"):
-            detail = getattr(event, "traceback", None) or getattr(
-                event, "details", None
-            )
-            name = getattr(event, "event", "event")
-            return f"{name} {result}" + (f": {detail}" if detail else "")
+        if result.lower() not in ("error", "failed"):
+            continue
+        detail = getattr(event, "details", None)
+        if not detail:
+            lines = str(getattr(event, "traceback", "") or "").splitlines()
+            detail = next((ln for ln in reversed(lines) if ln.strip()), "")
+        detail = str(detail).strip()
+        if "NotImplementedError" in detail:
+            return "the compute driver does not support this operation"
+        name = getattr(event, "event", "event")
+        return f"{name}: {detail}" if detail else f"{name} failed"
     message = getattr(action, "message", None)
-    return str(message) if message else None
+    return f"instance action {message}" if message else None
 
 
 def describe_abort(outcome: models.Outcome) -> tuple[str, int]:

@@ -89,3 +89,19 @@ class TestConvergenceTracker(testtools.TestCase):
 
     def test_window_must_be_positive(self) -> None:
         self.assertRaises(ValueError, fmt.ConvergenceTracker, 0)
+
+
+class TestTimestamps(testtools.TestCase):
+    def test_naive_datetime_printed_like_nova(self) -> None:
+        import datetime
+
+        value = datetime.datetime(2026, 11, 24, 0, 19, 4)
+        self.assertEqual("2026-11-24T00:19:04.000000", fmt.iso(value))
+
+    def test_aware_datetime_converted_to_utc(self) -> None:
+        import datetime
+
+        tz = datetime.timezone(datetime.timedelta(hours=2))
+        value = datetime.datetime(2026, 11, 24, 2, 0, 0, 5, tzinfo=tz)
+        self.assertEqual("2026-11-24T00:00:00.000005", fmt.iso(value))
+        self.assertEqual("", fmt.iso(None))

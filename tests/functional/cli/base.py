@@ -1,0 +1,128 @@
+"""Shared set-up: a reference Nova with two live migrations in flight."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from typing import Any
+
+import testtools
+
+BIN_DIR = os.path.dirname(sys.executable)
+
+
+def find_bin(name: str) -> str:
+    path = os.path.join(BIN_DIR, name)
+    if os.path.exists(path):
+        return path
+    found = shutil.which(name)
+    if found is None:
+        raise RuntimeError(f"{name} is not installed")
+    return found
+
+
+class Result:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code = code
+        self.out = out
+        self.err = err
+
+    def __repr__(self) -> str:
+        return f"Result({self.code!r}, {self.out!r}, {self.err!r})"
+
+
+class CLITestCase(testtools.TestCase):
+    """Hosts compute1..3; web-1 converges, db-1 never will."""
+
+    # Seconds of reference time until both migrations are running.
+    WARMUP = 5.0
+
+    def setUp(self) -> None:
+        super().setUp()
+        from migabortclient.fixture import ReferenceNova
+
+        self.ref = self.useFixture(ReferenceNova())
+        cloud = self.ref.cloud
+        for name in ("compute1", "compute2", "compute3"):
+            cloud.add_host(name, bandwidth_mib_s=1000, max_concurrent=2)
+        self.web = cloud.add_server(
+            "web-1", "compute1", memory_mib=4096, dirty_rate_mib_s=50
+        )
+        self.db = cloud.add_server(
+            "db-1", "compute2", memory_mib=16384, dirty_rate_mib_s=1400
+        )
+        self.web_mig = cloud.start_live_migration(self.web.id, "compute3")
+        self.db_mig = cloud.start_live_migration(self.db.id, "compute3")
+        cloud.clock.advance(self.WARMUP)
+        self.home = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.home, True)
+
+    def env(self, user: str = "admin", **extra: str) -> dict[str, str]:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("OS_", "MIGABORT_"))
+        }
+        env.update(self.ref.env(user=user))
+        env["OS_CLIENT_CONFIG_FILE"] = "/dev/null"
+        env["HOME"] = self.home
+        env["MIGABORT_POLL_INTERVAL"] = "0"
+        env.update(extra)
+        return env
+
+    def run_cli(
+        self,
+        program: str,
+        *args: str,
+        user: str = "admin",
+        stdin: str | None = None,
+        **extra: str,
+    ) -> Result:
+        """Run the real ``openstack`` or ``migabort`` as a subprocess."""
+        proc = subprocess.run(
+            [find_bin(program), *args],
+            env=self.env(user, **extra),
+            capture_output=True,
+            text=True,
+            input=stdin if stdin is not None else "",
+            timeout=120,
+            cwd=self.home,
+            check=False,
+        )
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def run_inproc(self, *args: str, user: str = "admin") -> Result:
+        """Run a ``migabort`` command line in this process."""
+        from migabortclient import shell
+
+        class Shell(shell.MigabortShell):
+            def configure_logging(self) -> None:
+                return None
+
+        out, err = io.StringIO(), io.StringIO()
+        old = os.environ.get("MIGABORT_POLL_INTERVAL")
+        os.environ["MIGABORT_POLL_INTERVAL"] = "0"
+        try:
+            app = Shell(list(args), client=self.ref.client(user=user))
+            app.stdout, app.stderr = out, err
+            app.stdin = io.StringIO("")
+            try:
+                code = app.run(list(args))
+            except SystemExit as exc:
+                code = int(exc.code or 0)
+        finally:
+            if old is None:
+                os.environ.pop("MIGABORT_POLL_INTERVAL", None)
+            else:
+                os.environ["MIGABORT_POLL_INTERVAL"] = old
+        return Result(code, out.getvalue(), err.getvalue())
+
+    def assertOk(self, result: Result) -> None:
+        self.assertEqual((0, ""), (result.code, result.err), result)
+
+    def actions(self, server_id: str) -> list[Any]:
+        return list(self.ref.cloud.find_actions(server_id))
