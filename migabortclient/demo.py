@@ -1,8 +1,8 @@
 """``migabort demo``: a guided run against the bundled reference Nova.
 
-Starts ``ReferenceNova(seed="demo")`` in this process on loopback, seeds
-one live migration that converges and one that never will, then runs the
-commands an operator would type (list, watch, abort --wait, list) and
+Starts ``ReferenceNova(seed="demo")`` in this process on loopback (the
+seed has one live migration that converges and one that never will), then
+runs the commands an operator would type (list, watch, abort --wait, list) and
 prints exactly what they print. The reference clock advances on every
 API request, so minutes of migration happen in seconds. Needs only
 ``pip install 'migabortclient[reference]'``.
@@ -23,25 +23,9 @@ DEMO_POLL_INTERVAL = "0.2"
 # Simulated seconds that pass on every API request.
 DEMO_SECONDS_PER_REQUEST = 4.0
 
-SCENARIO_HOSTS = ("compute1", "compute2", "compute3")
-HEALTHY = "web-1"
+# The "demo" seed: web-1 converges, db-1 dirties memory faster than the
+# link copies it and never will.
 STUCK = "db-1"
-
-
-def seed(cloud: Any) -> tuple[str, str]:
-    """One converging and one non-converging live migration."""
-    for name in SCENARIO_HOSTS:
-        cloud.add_host(name, bandwidth_mib_s=1000, max_concurrent=2)
-    web = cloud.add_server(
-        HEALTHY, "compute1", memory_mib=4096, dirty_rate_mib_s=50
-    )
-    # Dirtying memory faster than the link copies it: never converges.
-    db = cloud.add_server(
-        STUCK, "compute2", memory_mib=16384, dirty_rate_mib_s=1400
-    )
-    cloud.start_live_migration(web.id, dest="compute3")
-    cloud.start_live_migration(db.id, dest="compute3")
-    return str(web.id), str(db.id)
 
 
 class _EmbeddedShell:
@@ -78,12 +62,12 @@ def run_demo(out: Any) -> int:
     os.environ.setdefault(POLL_ENV, DEMO_POLL_INTERVAL)
     started = time.monotonic()
     with ReferenceNova(seed="demo") as ref:
-        seed(ref.cloud)
         ref.cloud.auto_advance = DEMO_SECONDS_PER_REQUEST
         sh = _EmbeddedShell(ref.client(user="admin"), out)
         out.write(
-            f"Reference Nova on {ref.compute_url}: two live migrations "
-            f"to compute3; {STUCK} dirties memory faster than the link.\n"
+            f"Reference Nova on {ref.compute_url}: two live migrations in "
+            f"progress; {STUCK} dirties memory faster than the link copies "
+            "it.\n"
         )
         columns = [
             "-c", "Id", "-c", "Server UUID", "-c", "Status",

@@ -1,0 +1,302 @@
+"""Pure logic of the server migration commands (no HTTP)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import threading
+import types
+from typing import Any
+
+import testtools
+
+from migabortclient.osc.v2 import server_migration as sm
+
+GIB = 1024**3
+T0 = datetime.datetime(2026, 1, 1, 12, 0, 0)
+
+
+def ns(**kw: Any) -> types.SimpleNamespace:
+    return types.SimpleNamespace(**kw)
+
+
+def abort_args(**kw: Any) -> argparse.Namespace:
+    base: dict[str, Any] = {
+        "server": None,
+        "migration": None,
+        "all": False,
+        "host": None,
+        "wait": False,
+    }
+    base.update(kw)
+    return argparse.Namespace(**base)
+
+
+class TestAbortArguments(testtools.TestCase):
+    def test_server_required_without_all(self) -> None:
+        err = self.assertRaises(
+            sm.UsageError, sm.validate_abort_args, abort_args()
+        )
+        self.assertIn("<server> is required", str(err))
+
+    def test_host_needs_all(self) -> None:
+        self.assertRaises(
+            sm.UsageError, sm.validate_abort_args, abort_args(host="c1")
+        )
+        self.assertRaises(
+            sm.UsageError, sm.validate_abort_args, abort_args(all=True)
+        )
+
+    def test_all_rejects_server_and_wait(self) -> None:
+        self.assertRaises(
+            sm.UsageError,
+            sm.validate_abort_args,
+            abort_args(all=True, host="c1", server="vm"),
+        )
+        self.assertRaises(
+            sm.UsageError,
+            sm.validate_abort_args,
+            abort_args(all=True, host="c1", wait=True),
+        )
+
+    def test_migration_must_be_an_id(self) -> None:
+        self.assertRaises(
+            sm.UsageError,
+            sm.validate_abort_args,
+            abort_args(server="vm", migration="abc"),
+        )
+        sm.validate_abort_args(abort_args(server="vm", migration="42"))
+        sm.validate_abort_args(abort_args(host="c1", all=True))
+
+    def test_migration_ref_accepts_id_or_uuid(self) -> None:
+        sm.check_migration_ref("42")
+        sm.check_migration_ref("8d4a1c44-6d1e-4b70-9a0e-0a3f4c3c9f8e")
+        self.assertRaises(sm.UsageError, sm.check_migration_ref, "x-1")
+
+
+class TestPollInterval(testtools.TestCase):
+    def _with_env(self, value: str | None) -> None:
+        old = os.environ.get(sm.POLL_ENV)
+        if value is None:
+            os.environ.pop(sm.POLL_ENV, None)
+        else:
+            os.environ[sm.POLL_ENV] = value
+
+        def restore() -> None:
+            if old is None:
+                os.environ.pop(sm.POLL_ENV, None)
+            else:
+                os.environ[sm.POLL_ENV] = old
+
+        self.addCleanup(restore)
+
+    def test_default_when_unset(self) -> None:
+        self._with_env(None)
+        self.assertEqual(5.0, sm.poll_interval(sm.WAIT_POLL_DEFAULT))
+        self.assertEqual(2.0, sm.poll_interval(sm.WATCH_POLL_DEFAULT))
+
+    def test_env_overrides(self) -> None:
+        self._with_env("0")
+        self.assertEqual(0.0, sm.poll_interval(5.0))
+
+    def test_env_rejects_garbage(self) -> None:
+        self._with_env("soon")
+        self.assertRaises(sm.UsageError, sm.poll_interval, 5.0)
+        self._with_env("-1")
+        self.assertRaises(sm.UsageError, sm.poll_interval, 5.0)
+
+
+class _FakeHttpError(Exception):
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(kw.get("message"))
+        for key, value in kw.items():
+            setattr(self, key, value)
+
+
+class TestErrors(testtools.TestCase):
+    def test_one_line_with_status_and_request_id(self) -> None:
+        exc = _FakeHttpError(
+            message="Instance x could not be found.",
+            http_status=404,
+            request_id="req-1",
+        )
+        self.assertEqual(
+            "Instance x could not be found. (HTTP 404) (Request-ID: req-1)",
+            sm.describe_error(exc),
+        )
+
+    def test_forbidden_names_rule_and_role(self) -> None:
+        rule = "os_compute_api:servers:migrations:delete"
+        exc = _FakeHttpError(
+            message=f"Policy doesn't allow {rule} to be performed.",
+            http_status=403,
+            request_id="req-2",
+            policy_rule=rule,
+        )
+        line = sm.describe_error(exc)
+        self.assertTrue(
+            line.endswith(
+                f"Policy rule {rule} needs the manager or admin role."
+            )
+        )
+        self.assertNotIn("\n", line)
+
+    def test_exit_codes_of_our_own_errors(self) -> None:
+        self.assertEqual(2, sm.exit_code_for(sm.UsageError("x")))
+        self.assertEqual(1, sm.exit_code_for(sm.OperationFailed("x")))
+
+
+class TestPickMigration(testtools.TestCase):
+    def _nova(self, found: list[Any]) -> Any:
+        return ns(server_migrations=ns(list=lambda server_id: found))
+
+    def test_given_migration_used_as_is(self) -> None:
+        server = ns(id="s1", name="vm")
+        self.assertEqual("7", sm.pick_migration(self._nova([]), server, "7"))
+
+    def test_single_in_progress_picked(self) -> None:
+        server = ns(id="s1", name="vm")
+        nova = self._nova([ns(id=9, status="running")])
+        self.assertEqual("9", sm.pick_migration(nova, server, None))
+
+    def test_none_or_several_is_an_error_listing_them(self) -> None:
+        server = ns(id="s1", name="vm")
+        err = self.assertRaises(
+            sm.OperationFailed, sm.pick_migration, self._nova([]), server, None
+        )
+        self.assertEqual(
+            "Server vm (s1) has no in-progress live migration.", str(err)
+        )
+        nova = self._nova(
+            [ns(id=3, status="running"), ns(id=4, status="queued")]
+        )
+        err = self.assertRaises(
+            sm.OperationFailed, sm.pick_migration, nova, server, None
+        )
+        self.assertIn("2 in-progress live migrations: 3 (running), 4 "
+                      "(queued)", str(err))  # fmt: skip
+
+
+def _outcome(status: str | None, events: list[Any] | None = None) -> Any:
+    action = None if events is None else ns(events=events, message=None)
+    return ns(
+        migration_id=42,
+        server_id="s1",
+        status=status,
+        action=action,
+        server=ns(host="compute2"),
+    )
+
+
+class TestOutcomes(testtools.TestCase):
+    def test_cancelled_is_success(self) -> None:
+        self.assertEqual(
+            ("aborted: migration 42 cancelled, server back on compute2", 0),
+            sm.describe_abort(_outcome("cancelled", [])),
+        )
+
+    def test_driver_without_abort_is_a_failure(self) -> None:
+        event = ns(
+            event="compute_live_migration_abort",
+            result="Error",
+            details=None,
+            traceback="Traceback ...\n  (simulated)\nNotImplementedError\n",
+        )
+        line, code = sm.describe_abort(_outcome("completed", [event]))
+        self.assertEqual(1, code)
+        self.assertTrue(
+            line.startswith(
+                "abort failed: the compute driver does not support this "
+                "operation"
+            ),
+            line,
+        )
+
+    def test_gone_migration_reported_unknown(self) -> None:
+        line, code = sm.describe_abort(_outcome(None))
+        self.assertEqual(
+            ("abort failed: migration 42 ended in status unknown", 1),
+            (line, code),
+        )
+
+    def test_force_complete_outcomes(self) -> None:
+        self.assertEqual(
+            ("force-completed: migration 42 completed, server now on "
+             "compute2", 0),
+            sm.describe_force_complete(_outcome("completed", [])),
+        )  # fmt: skip
+        self.assertEqual(1, sm.describe_force_complete(_outcome("error"))[1])
+
+
+def reading(t: float, remaining: int, total: int = 16 * GIB) -> Any:
+    return ns(
+        id=5,
+        status="running",
+        memory_total_bytes=total,
+        memory_remaining_bytes=remaining,
+        memory_processed_bytes=total - remaining + int(t) * GIB,
+        disk_total_bytes=0,
+        disk_remaining_bytes=0,
+        created_at=T0,
+        updated_at=T0 + datetime.timedelta(seconds=t),
+    )
+
+
+class TestWatcher(testtools.TestCase):
+    def test_plain_lines_and_single_warning(self) -> None:
+        w = sm.Watcher(window=20, tty=False)
+        lines: list[str] = []
+        for i in range(6):
+            lines += w.observe(reading(i * 10.0, 8 * GIB), 0.0)
+        self.assertEqual(
+            "running  memory 50%  disk -  rate -  running 0s  ETA -", lines[0]
+        )
+        warnings = [ln for ln in lines if ln.startswith("WARNING")]
+        self.assertEqual(1, len(warnings))
+        self.assertIn("migration 5 is not converging", warnings[0])
+        self.assertIn("'server migration abort'", warnings[0])
+
+    def test_converging_shows_rate_and_eta(self) -> None:
+        w = sm.Watcher(window=20, tty=True)
+        w.observe(reading(0.0, 8 * GIB), 0.0)
+        line = w.observe(reading(10.0, 6 * GIB), 0.0)[0]
+        self.assertTrue(line.startswith("[#"), line)
+        self.assertIn("running 10s", line)
+        self.assertIn("ETA 30s", line)
+        self.assertIn("rate 1.2 GiB/s", line)
+
+
+class TestAbortMany(testtools.TestCase):
+    def test_bounded_concurrency_and_failures_reported(self) -> None:
+        lock = threading.Lock()
+        active = [0]
+        peak = [0]
+        gate = threading.Barrier(2, timeout=5)
+
+        def abort(m: Any) -> str:
+            with lock:
+                active[0] += 1
+                peak[0] = max(peak[0], active[0])
+            try:
+                if m.id < 3:
+                    gate.wait()
+                if m.id == 4:
+                    raise sm.OperationFailed("nope")
+                return f"req-{m.id}"
+            finally:
+                with lock:
+                    active[0] -= 1
+
+        targets = [ns(id=i, instance_uuid=f"s{i}") for i in range(1, 6)]
+        rows = sm.abort_many(abort, targets, parallel=2)
+        self.assertEqual(2, peak[0])
+        self.assertEqual(("1", "s1", "abort requested req-1"), rows[0])
+        self.assertEqual(("4", "s4", "nope"), rows[3])
+
+    def test_render_table(self) -> None:
+        self.assertEqual(
+            "+----+-----+\n| Id | X   |\n+----+-----+\n| 1  | abc |\n"
+            "+----+-----+",
+            sm.render_table(("Id", "X"), [("1", "abc")]),
+        )
