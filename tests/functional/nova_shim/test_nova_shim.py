@@ -1,0 +1,326 @@
+"""``migabort-nova`` against python-novaclient's ``nova``, over real HTTP.
+
+Each shared command runs twice as a subprocess, once as ``nova`` and once as
+``migabort-nova``, with the same argv and environment against the reference
+Nova on 127.0.0.1; stdout, stderr and exit codes must agree.
+
+Normalised before comparing, and only these:
+
+* request ids (``req-<uuid>``): every request gets a fresh one;
+* nova's own deprecation warning line on stderr, which the shim does not
+  print (it is not deprecated);
+* usage errors: argparse's usage text names the program, so for exit code 2
+  only the code is compared.
+
+Commands that change state (abort, force-complete, live-migration) act on
+two equivalent servers, one per CLI, and compare what each printed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from typing import Any
+
+import testtools
+
+from migabortclient.fixture import ReferenceNova
+
+BIN = os.path.dirname(sys.executable)
+NOVA = os.path.join(BIN, "nova")
+SHIM = os.path.join(BIN, "migabort-nova")
+DEPRECATION = "nova CLI is deprecated and will be removed in a future release"
+REQUEST_ID = re.compile(r"req-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}")
+TIMEOUT = 120
+
+
+def normalise(text: str) -> str:
+    text = REQUEST_ID.sub("req-<id>", text)
+    lines = [line for line in text.splitlines() if line != DEPRECATION]
+    return "\n".join(lines)
+
+
+class Result:
+    def __init__(self, proc: subprocess.CompletedProcess[str]) -> None:
+        self.code = proc.returncode
+        self.out = normalise(proc.stdout)
+        self.err = normalise(proc.stderr)
+
+    def __repr__(self) -> str:
+        return f"<rc={self.code} out={self.out!r} err={self.err!r}>"
+
+
+class NovaShimTestCase(testtools.TestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.ref = self.useFixture(ReferenceNova(seed="demo"))
+        self.cloud = self.ref.cloud
+
+    def run_cli(
+        self,
+        program: str,
+        *argv: str,
+        user: str = "admin",
+        env: dict[str, str] | None = None,
+    ) -> Result:
+        environ = {
+            k: v for k, v in os.environ.items() if not k.startswith("OS_")
+        }
+        environ.update(self.ref.env(user=user))
+        environ["OS_CLIENT_CONFIG_FILE"] = "/dev/null"
+        environ.update(env or {})
+        proc = subprocess.run(
+            [program, *argv],
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+        return Result(proc)
+
+    def compare(
+        self,
+        *argv: str,
+        user: str = "admin",
+        env: dict[str, str] | None = None,
+    ) -> Result:
+        """Run both CLIs with ``argv``; assert they agree; return one."""
+        nova = self.run_cli(NOVA, *argv, user=user, env=env)
+        shim = self.run_cli(SHIM, *argv, user=user, env=env)
+        self.assertEqual(nova.code, shim.code, f"nova={nova} shim={shim}")
+        if nova.code != 2:
+            self.assertEqual(nova.out, shim.out)
+            self.assertEqual(nova.err, shim.err)
+        return shim
+
+    def server_id(self, name: str) -> str:
+        for server in self.cloud.servers.values():
+            if server.name == name:
+                return str(server.id)
+        raise AssertionError(f"no server {name}")
+
+    def live_migration_of(self, name: str) -> Any:
+        sid = self.server_id(name)
+        found = [
+            m
+            for m in self.cloud.migrations.values()
+            if str(m.instance_uuid) == sid
+            and m.migration_type == "live-migration"
+        ]
+        self.assertEqual(1, len(found))
+        return found[-1]
+
+    def migrating_pair(self) -> tuple[Any, Any]:
+        """Two equal servers, each live-migrating between its own hosts."""
+        pair = []
+        for twin in ("a", "b"):
+            for role in ("src", "dst"):
+                self.cloud.add_host(
+                    f"{role}-{twin}", bandwidth_mib_s=100, max_concurrent=1
+                )
+            server = self.cloud.add_server(
+                f"twin-{twin}", f"src-{twin}", memory_mib=8192
+            )
+            pair.append(
+                self.cloud.start_live_migration(server.id, dest=f"dst-{twin}")
+            )
+        return pair[0], pair[1]
+
+
+class TestReadCommands(NovaShimTestCase):
+    def test_server_migration_list_matches_nova(self) -> None:
+        result = self.compare("server-migration-list", "web-1")
+        self.assertEqual(0, result.code)
+        self.assertIn("| Server UUID ", result.out)
+
+    def test_server_migration_list_matches_nova_at_2_23(self) -> None:
+        result = self.compare(
+            "--os-compute-api-version", "2.23", "server-migration-list", "db-1"
+        )
+        self.assertNotIn("Project ID", result.out)
+
+    def test_server_migration_list_running_matches_nova(self) -> None:
+        self.cloud.clock.advance(10)
+        result = self.compare("server-migration-list", "web-1")
+        self.assertIn("running", result.out)
+
+    def test_server_migration_show_matches_nova(self) -> None:
+        self.cloud.clock.advance(10)
+        mid = str(self.live_migration_of("web-1").id)
+        result = self.compare("server-migration-show", "web-1", mid)
+        self.assertIn("| memory_total_bytes ", result.out)
+        self.compare(
+            "--os-compute-api-version",
+            "2.59",
+            "server-migration-show",
+            "web-1",
+            mid,
+        )
+
+    def test_migration_list_matches_nova_per_version(self) -> None:
+        for version in (None, "2.1", "2.23", "2.59", "2.80"):
+            argv = ["migration-list"]
+            if version:
+                argv = ["--os-compute-api-version", version, *argv]
+            self.compare(*argv)
+
+    def test_migration_list_filters_match_nova(self) -> None:
+        web = self.server_id("web-1")
+        for argv in (
+            ["--host", "compute1"],
+            ["--status", "finished"],
+            ["--migration-type", "live-migration"],
+            ["--source-compute", "compute2"],
+            ["--instance-uuid", web],
+            ["--limit", "1"],
+            ["--changes-since", "2020-01-01T00:00:00Z"],
+            ["--changes-before", "2020-01-01T00:00:00Z"],
+        ):
+            self.compare("migration-list", *argv)
+
+    def test_unknown_server_matches_nova(self) -> None:
+        result = self.compare("server-migration-list", "no-such-server")
+        self.assertEqual(1, result.code)
+        self.assertIn("ERROR (CommandError): No server with", result.err)
+
+    def test_show_not_found_matches_nova(self) -> None:
+        result = self.compare("server-migration-show", "web-1", "999")
+        self.assertEqual(1, result.code)
+        self.assertIn("ERROR (NotFound): ", result.err)
+        self.assertIn("(Request-ID: req-<id>)", result.err)
+
+    def test_policy_refusal_matches_nova(self) -> None:
+        result = self.compare("server-migration-list", "web-1", user="reader")
+        self.assertEqual(1, result.code)
+        self.assertIn("ERROR (Forbidden): Policy doesn't allow", result.err)
+
+    def test_bad_changes_since_matches_nova(self) -> None:
+        result = self.compare("migration-list", "--changes-since", "nope")
+        self.assertEqual(1, result.code)
+
+    def test_usage_error_exit_code_matches_nova(self) -> None:
+        self.compare("live-migration-force-complete", "web-1")
+
+
+class TestActionErrors(NovaShimTestCase):
+    def test_abort_not_migrating_conflict_matches_nova(self) -> None:
+        result = self.compare("live-migration-abort", "app-1", "1")
+        self.assertEqual(1, result.code)
+        self.assertIn("ERROR (Conflict): ", result.err)
+        self.assertIn("(HTTP 409)", result.err)
+
+    def test_abort_unknown_migration_matches_nova(self) -> None:
+        self.cloud.clock.advance(10)
+        result = self.compare("live-migration-abort", "web-1", "999")
+        self.assertIn("ERROR (NotFound): ", result.err)
+
+    def test_force_complete_queued_matches_nova(self) -> None:
+        mid = str(self.live_migration_of("web-1").id)
+        result = self.compare("live-migration-force-complete", "web-1", mid)
+        self.assertIn("ERROR (BadRequest): ", result.err)
+
+    def test_abort_queued_pinned_version_is_honoured(self) -> None:
+        # An explicit X.Y is kept: below 2.65 Nova refuses a queued abort,
+        # for both CLIs alike.
+        mid = str(self.live_migration_of("web-1").id)
+        result = self.compare(
+            "--os-compute-api-version",
+            "2.24",
+            "live-migration-abort",
+            "web-1",
+            mid,
+        )
+        self.assertIn("ERROR (BadRequest): ", result.err)
+        self.assertEqual("queued", self.cloud.get_migration(int(mid)).status)
+
+
+class TestActions(NovaShimTestCase):
+    def test_abort_running_matches_nova(self) -> None:
+        mig_a, mig_b = self.migrating_pair()
+        self.cloud.clock.advance(10)
+        nova = self.run_cli(
+            NOVA, "live-migration-abort", "twin-a", str(mig_a.id)
+        )
+        shim = self.run_cli(
+            SHIM, "live-migration-abort", "twin-b", str(mig_b.id)
+        )
+        self.assertEqual((0, "", ""), (nova.code, nova.out, nova.err))
+        self.assertEqual((0, "", ""), (shim.code, shim.out, shim.err))
+        self.cloud.clock.advance(10)
+        self.assertEqual(
+            ("cancelled", "cancelled"),
+            (
+                self.cloud.get_migration(mig_a.id).status,
+                self.cloud.get_migration(mig_b.id).status,
+            ),
+        )
+
+    def test_force_complete_running_matches_nova(self) -> None:
+        mig_a, mig_b = self.migrating_pair()
+        self.cloud.clock.advance(10)
+        nova = self.run_cli(
+            NOVA, "live-migration-force-complete", "twin-a", str(mig_a.id)
+        )
+        shim = self.run_cli(
+            SHIM, "live-migration-force-complete", "twin-b", str(mig_b.id)
+        )
+        self.assertEqual((0, "", ""), (nova.code, nova.out, nova.err))
+        self.assertEqual((0, "", ""), (shim.code, shim.out, shim.err))
+
+    def test_live_migration_matches_nova(self) -> None:
+        for name in ("mover-a", "mover-b"):
+            self.cloud.add_server(name, "compute3", memory_mib=1024)
+        nova = self.run_cli(NOVA, "live-migration", "mover-a", "compute1")
+        shim = self.run_cli(SHIM, "live-migration", "mover-b", "compute1")
+        self.assertEqual((0, "", ""), (nova.code, nova.out, nova.err))
+        self.assertEqual((0, "", ""), (shim.code, shim.out, shim.err))
+        for name in ("mover-a", "mover-b"):
+            migration = self.live_migration_of(name)
+            self.assertEqual("compute1", migration.dest_compute)
+
+
+class TestBeyondNova(NovaShimTestCase):
+    """What nova cannot do, or gets wrong, and the shim does."""
+
+    def test_abort_queued_with_bare_major_version(self) -> None:
+        # Many openrc files set OS_COMPUTE_API_VERSION=2: nova then speaks
+        # 2.0, lacks the command and exits 2; the shim negotiates.
+        env = {"OS_COMPUTE_API_VERSION": "2"}
+        mid = str(self.live_migration_of("web-1").id)
+        nova = self.run_cli(
+            NOVA, "live-migration-abort", "web-1", mid, env=env
+        )
+        self.assertEqual(2, nova.code)
+        shim = self.run_cli(
+            SHIM, "live-migration-abort", "web-1", mid, env=env
+        )
+        self.assertEqual((0, "", ""), (shim.code, shim.out, shim.err))
+        self.cloud.clock.advance(5)
+        self.assertEqual(
+            "cancelled", self.cloud.get_migration(int(mid)).status
+        )
+
+    def test_abort_without_migration_id(self) -> None:
+        nova = self.run_cli(NOVA, "live-migration-abort", "db-1")
+        self.assertEqual(2, nova.code)
+        mid = self.live_migration_of("db-1").id
+        shim = self.run_cli(SHIM, "live-migration-abort", "db-1")
+        self.assertEqual((0, "", ""), (shim.code, shim.out, shim.err))
+        self.cloud.clock.advance(5)
+        self.assertEqual("cancelled", self.cloud.get_migration(mid).status)
+
+    def test_abort_without_migration_id_none_in_progress(self) -> None:
+        shim = self.run_cli(SHIM, "live-migration-abort", "app-1")
+        self.assertEqual(1, shim.code)
+        self.assertTrue(shim.err.startswith("ERROR (CommandError): "))
+        self.assertIn("no live migration in progress", shim.err)
+
+
+class TestHandoff(NovaShimTestCase):
+    def test_other_command_runs_novaclient_and_passes_exit_code(self) -> None:
+        result = self.compare("show", "no-such-server")
+        self.assertEqual(1, result.code)
+        self.compare("list")
