@@ -120,7 +120,7 @@ class TestListAndShow(base.ReferenceTestCase):
             )
 
     def test_other_projects_server_is_not_found(self) -> None:
-        server, mig = self.running_migration(project="other", source="cmp-c")
+        server, _mig = self.running_migration(project="other", source="cmp-c")
         resp = self.call(
             "GET",
             f"/servers/{server.id}/migrations",
@@ -248,7 +248,7 @@ class TestAbort(base.ReferenceTestCase):
         )
 
     def test_abort_other_servers_migration_is_404(self) -> None:
-        other, other_mig = self.running_migration(source="cmp-c")
+        _other, other_mig = self.running_migration(source="cmp-c")
         resp = self.call(
             "DELETE",
             f"/servers/{self.server.id}/migrations/{other_mig.id}",
