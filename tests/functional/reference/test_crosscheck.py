@@ -87,7 +87,8 @@ class TestOpenStackClient(base.ReferenceTestCase):
             if name.startswith("OS_"):
                 del env[name]
         env.update(self.ref.env("admin"))
-        return subprocess.run(  # noqa: S603 - fixed argv, loopback only
+        # Fixed argv, loopback only.
+        return subprocess.run(
             [sys.executable, "-c", _OSC_WITHOUT_PLUGIN, *args],
             env=env,
             capture_output=True,

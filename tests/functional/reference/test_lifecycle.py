@@ -54,7 +54,7 @@ class TestLifecycle(base.ReferenceTestCase):
 
     def test_queue_waits_for_a_host_slot(self) -> None:
         self.two_hosts(max_concurrent=1)
-        first, mig1 = self.running_migration()
+        _first, mig1 = self.running_migration()
         second = self.cloud.add_server("vm2", "cmp-a", memory_mib=100)
         mig2 = self.cloud.start_live_migration(second.id)
         self.cloud.clock.advance(30)
