@@ -1423,10 +1423,12 @@ class NovaApp:
                     limit = min(int(limit_s), self.max_limit)
                 rows = rows[:limit]
                 if rows and len(rows) == limit:
-                    params = {k: v[-1] for k, v in query.items()}
+                    # Sorted by name; a new marker goes last, an old one
+                    # keeps its place (as Nova's link builder does).
+                    params = {k: query[k][-1] for k in sorted(query)}
                     params["marker"] = rows[-1].uuid
                     pid = f"/{call.prefix}" if call.prefix else ""
-                    qs = urllib.parse.urlencode(sorted(params.items()))
+                    qs = urllib.parse.urlencode(list(params.items()))
                     links = [
                         {
                             "rel": "next",
@@ -1539,7 +1541,8 @@ class NovaApp:
                     fatal=False,
                 )
                 events = []
-                for e in action.events:
+                # Newest event first, as Nova's DB query orders them.
+                for e in reversed(action.events):
                     ev: dict[str, Any] = {
                         "event": e.event,
                         "start_time": cloud_mod.isotime(e.start_time),

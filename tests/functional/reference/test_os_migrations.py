@@ -224,3 +224,17 @@ class TestOsMigrations(base.ReferenceTestCase):
             self.assertIsNone(item["dest_host"])
         admin = self._list(version="2.80")
         self.assertTrue(all(i["source_compute"] for i in admin))
+
+    def test_next_link_keeps_params_sorted_and_appends_marker(self) -> None:
+        resp = self.call(
+            "GET",
+            "/os-migrations?status=running&limit=1",
+            version="2.59",
+        )
+        body = resp.json()
+        marker = body["migrations"][0]["uuid"]
+        self.assertEqual(
+            f"{self.ref.url}/v2.1/os-migrations?limit=1&status=running"
+            f"&marker={marker}",
+            body["migrations_links"][0]["href"],
+        )
