@@ -286,13 +286,22 @@ def _strict_query(req: webob.Request, version: Version) -> None:
 class Route:
     handler: str
     min_version: Version = MIN_VERSION
+    # For POST .../action routes: the action names it dispatches.
+    actions: tuple[str, ...] = ()
+
+
+_CONTENT_TYPES = ("application/json", "application/vnd.openstack.compute+json")
 
 
 ROUTES: list[tuple[str, str, Route]] = [
     ("GET", "/servers", Route("servers_index")),
     ("GET", "/servers/detail", Route("servers_detail")),
     ("GET", "/servers/{server_id}", Route("servers_show")),
-    ("POST", "/servers/{server_id}/action", Route("servers_action")),
+    (
+        "POST",
+        "/servers/{server_id}/action",
+        Route("servers_action", actions=("os-migrateLive",)),
+    ),
     (
         "GET",
         "/servers/{server_id}/migrations",
@@ -311,8 +320,7 @@ ROUTES: list[tuple[str, str, Route]] = [
     (
         "POST",
         "/servers/{server_id}/migrations/{migration_id}/action",
-        # Its version gate runs after action dispatch, in the handler.
-        Route("sm_action"),
+        Route("sm_action", (2, 22), actions=("force_complete",)),
     ),
     ("GET", "/os-migrations", Route("migrations_index")),
     (
@@ -844,25 +852,12 @@ class NovaApp:
             resp.body = json.dumps(KEYSTONE_401).encode()
             return resp
         self.cloud.on_request()
-        try:
-            version = self._negotiate(req)
-        except _VersionError as err:
-            return err.response
-        vstr = _vstr(version)
         prefix = ""
         match = _PROJECT_PREFIX_RE.match(path)
         if match is not None:
             prefix, path = match.group(1), match.group(2)
-            if prefix != ctx.project_id:
-                return _with_version(
-                    _fault_response(
-                        400,
-                        "Malformed request URL: URL's project_id "
-                        f"'{prefix}' doesn't match Context's project_id "
-                        f"'{ctx.project_id}'",
-                    ),
-                    vstr,
-                )
+        # Routing comes first: an unrouted method never reaches Nova's
+        # resource layer, so it gets webob's 404 and no version headers.
         found = self._mapper.match(
             path, environ={"REQUEST_METHOD": req.method, "PATH_INFO": path}
         )
@@ -872,14 +867,51 @@ class NovaApp:
         found.pop("action", None)
         found.pop("controller", None)
         try:
-            if version < route.min_version:
-                raise ApiFault(404, NOT_FOUND)
-            handler = getattr(self, route.handler)
-            call = _Call(req, ctx, version, prefix, self._url(req))
-            resp = handler(call, **found)
+            version = self._negotiate(req)
+        except _VersionError as err:
+            return err.response
+        vstr = _vstr(version)
+        try:
+            resp = self._dispatch_route(
+                req, ctx, route, version, prefix, found
+            )
         except ApiFault as err:
             resp = _fault_response(err.status, err.message)
         return _with_version(resp, vstr)
+
+    def _dispatch_route(
+        self,
+        req: webob.Request,
+        ctx: Context,
+        route: Route,
+        version: Version,
+        prefix: str,
+        args: dict[str, str],
+    ) -> webob.Response:
+        """Nova's resource stack, in its order."""
+        content_type = (
+            req.content_type if "Content-Type" in req.headers else ""
+        )
+        if content_type not in ("", "text/plain", *_CONTENT_TYPES):
+            raise ApiFault(415, "Unsupported Content-Type")
+        body: dict[str, Any] | None = None
+        if route.actions:
+            body = _action_body(req)
+            name = next(iter(body))
+            if name not in route.actions:
+                raise ApiFault(400, f"There is no such action: {name}")
+        if prefix and prefix != ctx.project_id:
+            raise ApiFault(
+                400,
+                f"Malformed request URL: URL's project_id '{prefix}' "
+                f"doesn't match Context's project_id '{ctx.project_id}'",
+            )
+        if version < route.min_version:
+            raise ApiFault(404, NOT_FOUND)
+        handler = getattr(self, route.handler)
+        call = _Call(req, ctx, version, prefix, self._url(req), body or {})
+        result: webob.Response = handler(call, **args)
+        return result
 
     # -- helpers used by controllers ----------------------------------------
     def _can(
@@ -1062,10 +1094,7 @@ class NovaApp:
         return view
 
     def servers_action(self, call: _Call, server_id: str) -> webob.Response:
-        body = _action_body(call.req)
-        name = next(iter(body))
-        if name != "os-migrateLive":
-            raise ApiFault(400, f"There is no such action: {name}")
+        body = call.body
         _validate(_live_schema(call.version), body, is_body=True)
         args = body["os-migrateLive"]
         with self.cloud.lock:
@@ -1277,13 +1306,7 @@ class NovaApp:
     def sm_action(
         self, call: _Call, server_id: str, migration_id: str
     ) -> webob.Response:
-        body = _action_body(call.req)
-        name = next(iter(body))
-        if name != "force_complete":
-            raise ApiFault(400, f"There is no such action: {name}")
-        if call.version < (2, 22):
-            raise ApiFault(404, NOT_FOUND)
-        _validate(_FORCE_SCHEMA, body, is_body=True)
+        _validate(_FORCE_SCHEMA, call.body, is_body=True)
         action = "force_complete"
         with self.cloud.lock:
             self.cloud.sync()
@@ -1575,6 +1598,7 @@ class _Call:
     version: Version
     prefix: str
     url: str
+    body: dict[str, Any]
 
 
 def _action_body(req: webob.Request) -> dict[str, Any]:

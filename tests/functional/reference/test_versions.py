@@ -191,6 +191,40 @@ class TestMicroversions(base.ReferenceTestCase):
             )
             self.assertNotIn("OpenStack-API-Version", resp.headers)
 
+    def test_routing_runs_before_version_parsing(self) -> None:
+        resp = self.call(
+            "PUT",
+            "/os-migrations",
+            version="2.x",
+            headers={"Accept": None},
+        )
+        self.assertEqual(404, resp.status_code)
+        self.assertEqual(
+            "text/plain; charset=UTF-8", resp.headers["Content-Type"]
+        )
+
+    def test_unsupported_content_type_is_415(self) -> None:
+        resp = self.call(
+            "GET",
+            "/servers",
+            version="2.80",
+            headers={"Content-Type": "application/xml"},
+        )
+        self.assertFault(resp, 415, "Unsupported Content-Type", "badMediaType")
+        resp = self.call(
+            "GET",
+            "/servers",
+            version="2.80",
+            headers={"Content-Type": "text/plain"},
+        )
+        self.assertEqual(200, resp.status_code)
+
+    def test_action_dispatch_runs_before_version_gate(self) -> None:
+        server, mig = self.running_migration()
+        path = f"/servers/{server.id}/migrations/{mig.id}/action"
+        resp = self.call("POST", path, version="2.21", json={"pause": None})
+        self.assertFault(resp, 400, "There is no such action: pause")
+
     def test_request_id_headers_on_every_api_response(self) -> None:
         for user, version in (
             ("admin", "2.80"),
