@@ -122,3 +122,32 @@ class TestOpenStackClient(base.ReferenceTestCase):
         out = self._openstack("server", "migration", "list", "-f", "json")
         self.assertEqual(0, out.returncode, out.stderr)
         self.assertEqual(2, len(json.loads(out.stdout)))
+
+    def test_server_migration_abort_and_force_complete(self) -> None:
+        server, mig = self.running_migration()
+        out = self._openstack(
+            "--os-compute-api-version",
+            "2.24",
+            "server",
+            "migration",
+            "abort",
+            server.name,
+            str(mig.id),
+        )
+        self.assertEqual(0, out.returncode, out.stderr)
+        self.cloud.clock.advance(cloud_mod.ROLLBACK_S)
+        self.assertEqual("cancelled", self.cloud.get_migration(mig.id).status)
+        server, mig = self.running_migration(source="cmp-c")
+        out = self._openstack(
+            "--os-compute-api-version",
+            "2.22",
+            "server",
+            "migration",
+            "force",
+            "complete",
+            server.name,
+            str(mig.id),
+        )
+        self.assertEqual(0, out.returncode, out.stderr)
+        self.cloud.clock.advance(cloud_mod.MONITOR_S * 5)
+        self.assertEqual("completed", self.cloud.get_migration(mig.id).status)
