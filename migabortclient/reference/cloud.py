@@ -227,7 +227,8 @@ class Cloud:
         self.projects: dict[str, Project] = {}
         self.users: dict[str, User] = {}
         self._next_mid = 1
-        self._synced = 0.0
+        # When each host last freed a live-migration slot (clock seconds).
+        self._freed: dict[str, float] = {}
         self.add_project("demo")
         self.add_project("other")
         for name, roles in (
@@ -615,7 +616,6 @@ class Cloud:
             for _ in range(10000):
                 if not self._step(now_s):
                     break
-            self._synced = now_s
 
     def _active_on(self, host: str) -> int:
         return sum(
@@ -652,7 +652,8 @@ class Cloud:
                 self.hosts[mig.source_compute].max_concurrent
             ):
                 # A slot freed at some earlier time counts from then.
-                return t, lambda: self._to_preparing(mig, max(t, self._freed))
+                freed = self._freed.get(mig.source_compute, 0.0)
+                return t, lambda: self._to_preparing(mig, max(t, freed))
             return None
         if mig.status == "preparing":
             t = mig.phase_since + PREPARING_S
@@ -669,8 +670,6 @@ class Cloud:
                 t = mig.next_tick
                 return t, lambda: self._monitor(mig, server, t, now_s)
         return None
-
-    _freed = 0.0
 
     def _to_preparing(self, mig: Migration, t: float) -> None:
         mig.status = "preparing"
@@ -718,11 +717,12 @@ class Cloud:
         due = math.floor((now_s - t) / MONITOR_S) + 1
         budget = bw * MIB
         if mig.disk_remaining_bytes > 0:
-            # Disk first, one tick at a time (bounded by disk size / bw).
-            moved = min(budget, mig.disk_remaining_bytes)
+            # Disk first; every tick due until it is copied, at once.
+            ticks = min(due, math.ceil(mig.disk_remaining_bytes / budget))
+            moved = min(budget * ticks, mig.disk_remaining_bytes)
             mig.disk_processed_bytes += int(moved)
             mig.disk_remaining_bytes -= int(moved)
-            self._after_tick(mig, t, 1)
+            self._after_tick(mig, t, ticks)
             return
         if mig.force == "post-copy" and mig.status == "running":
             mig.status = "running (post-copy)"
@@ -780,4 +780,4 @@ class Cloud:
         # The migration status is written last, after the instance.
         mig.status = status
         mig.updated_at = when
-        self._freed = t
+        self._freed[mig.source_compute] = t

@@ -71,6 +71,39 @@ class TestCloud(testtools.TestCase):
         self.assertEqual("completed", self.cloud.get_migration(mig.id).status)
         self.assertEqual(0, now.disk_remaining_bytes)
 
+    def test_long_advances_are_cheap_and_exact(self) -> None:
+        # 1000 GiB of disk at 10 MiB/s: about 102400 monitor ticks.
+        self.cloud.add_host("a", bandwidth_mib_s=10)
+        self.cloud.add_host("b", bandwidth_mib_s=10)
+        server = self.cloud.add_server("vm", "a", memory_mib=10, disk_gib=1000)
+        mig = self.cloud.start_live_migration(server.id)
+        self.cloud.clock.advance(200_000)
+        now = self.cloud.get_migration(mig.id)
+        self.assertEqual("completed", now.status)
+        self.assertEqual(1000 * cloud_mod.GIB, now.disk_processed_bytes)
+        expected = (
+            cloud_mod.QUEUED_S
+            + cloud_mod.PREPARING_S
+            + (102400 + 1) * cloud_mod.MONITOR_S
+        )
+        self.assertEqual(self.cloud.clock.at(expected), now.updated_at)
+
+    def test_queued_starts_when_its_own_host_frees_a_slot(self) -> None:
+        for name in ("a", "b", "c", "d"):
+            self.cloud.add_host(name, bandwidth_mib_s=100)
+        first = self.cloud.add_server("one", "a", dirty_rate_mib_s=500)
+        waiting = self.cloud.add_server("two", "a")
+        mig1 = self.cloud.start_live_migration(first.id, dest="b")
+        mig2 = self.cloud.start_live_migration(waiting.id, dest="b")
+        self.cloud.clock.advance(10)
+        self.cloud.abort(mig1.id)
+        self.cloud.clock.advance(cloud_mod.ROLLBACK_S + 0.5)
+        moved = self.cloud.get_migration(mig2.id)
+        self.assertEqual("preparing", moved.status)
+        self.assertEqual(
+            self.cloud.clock.at(10 + cloud_mod.ROLLBACK_S), moved.updated_at
+        )
+
     def test_demo_seed(self) -> None:
         seeds.apply(self.cloud, "demo")
         self.assertEqual(
