@@ -1081,16 +1081,37 @@ class NovaApp:
             view["OS-EXT-SRV-ATTR:instance_name"] = (
                 f"instance-{int(s.id[:8], 16):08x}"
             )
+            if v >= (2, 3):
+                view["OS-EXT-SRV-ATTR:hostname"] = s.name
+                view["OS-EXT-SRV-ATTR:reservation_id"] = "r-reference"
+                view["OS-EXT-SRV-ATTR:launch_index"] = 0
+                view["OS-EXT-SRV-ATTR:kernel_id"] = ""
+                view["OS-EXT-SRV-ATTR:ramdisk_id"] = ""
+                view["OS-EXT-SRV-ATTR:root_device_name"] = "/dev/vda"
+                view["OS-EXT-SRV-ATTR:user_data"] = None
         if v >= (2, 9):
             view["locked"] = s.locked
+        if v >= (2, 16) and self._can(
+            call,
+            "os_compute_api:servers:show:host_status",
+            s.project_id,
+            fatal=False,
+        ):
+            view["host_status"] = "UP"
         if v >= (2, 19):
             view["description"] = None
         if v >= (2, 26):
             view["tags"] = []
+        if v >= (2, 63):
+            view["trusted_image_certificates"] = None
+        if v >= (2, 71):
+            view["server_groups"] = []
         if v >= (2, 73):
             view["locked_reason"] = None
         if v >= (2, 96):
             view["pinned_availability_zone"] = None
+        if v >= (2, 100):
+            view["scheduler_hints"] = {}
         return view
 
     def servers_action(self, call: _Call, server_id: str) -> webob.Response:

@@ -52,6 +52,27 @@ class TestServers(base.ReferenceTestCase):
         self.assertNotIn("OS-EXT-SRV-ATTR:host", server)
         self.assertNotIn("locked", server)
 
+    def test_version_dependent_keys(self) -> None:
+        path = f"/servers/{self.web.id}"
+        old = self.call("GET", path, version="2.1").json()["server"]
+        new = self.call("GET", path, version="2.104").json()["server"]
+        later = {
+            "locked",
+            "host_status",
+            "description",
+            "tags",
+            "trusted_image_certificates",
+            "server_groups",
+            "locked_reason",
+            "pinned_availability_zone",
+            "scheduler_hints",
+            "OS-EXT-SRV-ATTR:hostname",
+        }
+        self.assertEqual(set(), later & set(old))
+        self.assertEqual(later, later & set(new))
+        self.assertEqual({"id", "links"}, set(old["flavor"]))
+        self.assertEqual(2048, new["flavor"]["ram"])
+
     def test_other_project_server_is_not_found(self) -> None:
         resp = self.call("GET", f"/servers/{self.foreign.id}", user="member")
         self.assertFault(
