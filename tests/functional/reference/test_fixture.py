@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import signal
@@ -108,3 +109,27 @@ class TestConsoleScript(testtools.TestCase):
         self.assertEqual("stable", doc["version"]["status"])
         proc.send_signal(signal.SIGTERM)
         self.assertEqual(0, proc.wait(timeout=10))
+
+
+_HAS_LIBRARY = importlib.util.find_spec("migabortclient.client") is not None
+
+
+@testtools.skipUnless(_HAS_LIBRARY, "migabortclient.client not present yet")
+class TestReadyClient(testtools.TestCase):
+    """``ref.client()`` hands out a working library client (the contract)."""
+
+    def test_newcomer_aborts_a_live_migration_in_a_few_lines(self) -> None:
+        ref = self.useFixture(ReferenceNova(seed="demo"))
+        ref.cloud.clock.advance(5)
+        nova = ref.client(user="manager")
+        server = nova.servers.find("db-1")
+        (migration,) = nova.server_migrations.list(server.id)
+        self.assertEqual("running", migration.status)
+        self.assertIsNone(migration.source_compute)  # index:host is admin
+        request_id = nova.server_migrations.abort(server.id, migration.id)
+        ref.cloud.clock.advance(5)
+        self.assertEqual(
+            "cancelled", ref.cloud.get_migration(migration.id).status
+        )
+        action = nova.instance_actions.get(server.id, request_id)
+        self.assertEqual("live_migration_cancel", action.action)
