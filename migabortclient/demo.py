@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -43,7 +44,7 @@ class _EmbeddedShell:
             def configure_logging(self) -> None:
                 return None
 
-        self.out.write(f"\n$ migabort {' '.join(argv)}\n")
+        self.out.write(f"\n$ migabort {shlex.join(argv)}\n")
         self.out.flush()
         app = QuietShell(argv, client=self.client)
         app.stdout = self.out

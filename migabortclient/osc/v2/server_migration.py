@@ -846,9 +846,12 @@ class Watcher:
         converging = self.tracker.converging()
         eta = self.tracker.eta()
         disk_text = fmt.human_percent(disk) if item.disk_total_bytes else "-"
+        left = ""
+        if item.memory_remaining_bytes is not None:
+            left = f" ({fmt.human_bytes(item.memory_remaining_bytes)} left)"
         fields = [
             f"{item.status}",
-            f"memory {fmt.human_percent(memory) or '-'}",
+            f"memory {fmt.human_percent(memory) or '-'}{left}",
             f"disk {disk_text}",
             f"rate {fmt.human_rate(self.tracker.rate()) or '-'}",
             f"running {fmt.human_duration(elapsed) or '-'}",

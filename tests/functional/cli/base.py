@@ -50,7 +50,7 @@ class CLITestCase(testtools.TestCase):
         for name in ("compute1", "compute2", "compute3"):
             cloud.add_host(name, bandwidth_mib_s=1000, max_concurrent=2)
         self.web = cloud.add_server(
-            "web-1", "compute1", memory_mib=4096, dirty_rate_mib_s=50
+            "web-1", "compute1", memory_mib=32768, dirty_rate_mib_s=200
         )
         self.db = cloud.add_server(
             "db-1", "compute2", memory_mib=16384, dirty_rate_mib_s=1400

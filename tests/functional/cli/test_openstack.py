@@ -113,8 +113,8 @@ class TestOpenStackPlugin(base.CLITestCase):
             "+----+---------+\n"
             "| Id | Status  |\n"
             "+----+---------+\n"
-            f"| {ids[0]}  | running |\n"
-            f"| {ids[1]}  | running |\n"
+            f"|  {ids[0]} | running |\n"
+            f"|  {ids[1]} | running |\n"
             "+----+---------+\n",
             result.out,
         )
