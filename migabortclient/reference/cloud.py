@@ -587,6 +587,8 @@ class Cloud:
                     host=mig.source_compute,
                     details=f"No active live migration for {server.id}",
                 )
+                # The driver raised: no .end notification.
+                return
             else:
                 host = self.hosts.get(mig.source_compute)
                 if mig.force is None:
@@ -598,7 +600,9 @@ class Cloud:
                     "Success",
                     host=mig.source_compute,
                 )
-            self._notify("instance.live_migration_force_complete.end", server)
+                self._notify(
+                    "instance.live_migration_force_complete.end", server
+                )
 
     # -- the simulation -----------------------------------------------------
     def on_request(self) -> None:

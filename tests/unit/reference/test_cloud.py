@@ -104,6 +104,44 @@ class TestCloud(testtools.TestCase):
             self.cloud.clock.at(10 + cloud_mod.ROLLBACK_S), moved.updated_at
         )
 
+    def _running(self, **host_kw: object) -> cloud_mod.Migration:
+        self.cloud.add_host("a", **host_kw)  # type: ignore[arg-type]
+        self.cloud.add_host("b", **host_kw)  # type: ignore[arg-type]
+        server = self.cloud.add_server("vm", "a", dirty_rate_mib_s=5000)
+        mig = self.cloud.start_live_migration(server.id)
+        self.cloud.clock.advance(5)
+        return mig
+
+    def test_failed_compute_calls_emit_no_end_notification(self) -> None:
+        mig = self._running(supports_abort=False)
+        self.cloud.abort(mig.id)
+        self.assertEqual(
+            ["instance.live_migration_abort.start"],
+            [n.event_type for n in self.cloud.notifications],
+        )
+        (action,) = [
+            a
+            for a in self.cloud.find_actions(mig.instance_uuid)
+            if a.action == "live_migration_cancel"
+        ]
+        self.assertEqual("Error", action.message)
+        self.assertIn("NotImplementedError", action.events[0].traceback or "")
+
+    def test_force_complete_during_rollback_is_an_error(self) -> None:
+        mig = self._running()
+        self.cloud.abort(mig.id)
+        self.cloud.force_complete(mig.id)
+        self.assertEqual(
+            [
+                "instance.live_migration_abort.start",
+                "instance.live_migration_abort.end",
+                "instance.live_migration_force_complete.start",
+            ],
+            [n.event_type for n in self.cloud.notifications],
+        )
+        self.cloud.clock.advance(cloud_mod.ROLLBACK_S)
+        self.assertEqual("cancelled", self.cloud.get_migration(mig.id).status)
+
     def test_demo_seed(self) -> None:
         seeds.apply(self.cloud, "demo")
         self.assertEqual(
