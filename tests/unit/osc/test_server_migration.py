@@ -250,7 +250,8 @@ class TestWatcher(testtools.TestCase):
         for i in range(6):
             lines += w.observe(reading(i * 10.0, 8 * GIB), 0.0)
         self.assertEqual(
-            "running  memory 50% (8.0 GiB left)  disk -  rate -  running 0s  ETA -",
+            "running  memory 50% (8.0 GiB left)  disk -  rate -  "
+            "running 0s  ETA -",
             lines[0],
         )
         warnings = [ln for ln in lines if ln.startswith("WARNING")]
