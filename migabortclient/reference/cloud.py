@@ -314,10 +314,16 @@ class Cloud:
             if host not in self.hosts:
                 raise KeyError(f"unknown host {host}")
             proj = self.project_by_name(project) or self.add_project(project)
-            owner = self.users.get(user or "") or next(
+            # The owner: the named user, else the project's plain member.
+            members = sorted(
                 (u for u in self.users.values() if u.project_id == proj.id),
-                None,
+                key=lambda u: (
+                    "admin" in u.roles,
+                    "member" not in u.roles,
+                    len(u.roles),
+                ),
             )
+            owner = self.users.get(user or "") or next(iter(members), None)
             now = self.clock.now()
             server = Server(
                 id=str(uuid.uuid4()),
