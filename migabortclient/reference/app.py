@@ -1165,6 +1165,14 @@ class NovaApp:
                     f"Unable to migrate instance ({server.id}) to current "
                     f"host ({host}).",
                 )
+            others = [h for h in self.cloud.hosts if h != server.host]
+            if not host and not others and call.version < (2, 34):
+                # Before 2.34 the conductor's pre-checks answer in-line.
+                raise ApiFault(
+                    400,
+                    "No valid host was found. There are not enough hosts "
+                    "available.",
+                )
             if host == server.host:
                 host = None  # fails asynchronously below
                 dest_ok = False

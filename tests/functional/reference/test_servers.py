@@ -228,6 +228,23 @@ class TestLiveMigrate(base.ReferenceTestCase):
         )
         self.assertFault(resp, 409, f"Instance {self.server.id} is locked")
 
+    def test_no_valid_host_in_line_before_2_34(self) -> None:
+        alone = self.cloud.add_server("alone", "cmp-a")
+        del self.cloud.hosts["cmp-b"]
+        body = {"os-migrateLive": {"host": None, "block_migration": "auto"}}
+        path = f"/servers/{alone.id}/action"
+        resp = self.call("POST", path, version="2.33", json=body)
+        self.assertFault(
+            resp,
+            400,
+            "No valid host was found. There are not enough hosts available.",
+        )
+        resp = self.call("POST", path, version="2.34", json=body)
+        self.assertEqual(202, resp.status_code)
+        (mig,) = self.cloud.migrations.values()
+        self.assertEqual("error", self.cloud.get_migration(mig.id).status)
+        self.assertIsNone(self.cloud.get_server(alone.id).task_state)
+
     def test_unknown_action(self) -> None:
         resp = self.call("POST", self.path, json={"os-stop": None})
         self.assertFault(resp, 400, "There is no such action: os-stop")
