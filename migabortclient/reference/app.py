@@ -1530,6 +1530,32 @@ class NovaApp:
 
     # -- instance actions ---------------------------------------------------
     def ia_index(self, call: _Call, server_id: str) -> webob.Response:
+        query = call.req.GET.dict_of_lists()
+        paged = call.version >= (2, 58)
+        if paged:
+            props: dict[str, Any] = {
+                "limit": _single(_NON_NEG),
+                "marker": _single({"type": "string"}),
+                "changes-since": _single(_DATE),
+            }
+            if call.version >= (2, 66):
+                props["changes-before"] = _single(_DATE)
+            schema = {
+                "type": "object",
+                "properties": props,
+                "additionalProperties": False,
+            }
+            _validate(schema, query, is_body=False)
+        since = (
+            _naive(query["changes-since"][-1])
+            if paged and ("changes-since" in query)
+            else None
+        )
+        before = (
+            _naive(query["changes-before"][-1])
+            if paged and ("changes-before" in query)
+            else None
+        )
         with self.cloud.lock:
             self.cloud.sync()
             server = self._server(call, server_id)
@@ -1538,12 +1564,58 @@ class NovaApp:
                 "os_compute_api:os-instance-actions:list",
                 server.project_id,
             )
+            if since and before and before < since:
+                raise ApiFault(
+                    400,
+                    "The value of changes-since must be less than or equal "
+                    "to changes-before.",
+                )
             actions = [
                 a for a in self.cloud.actions if a.instance_uuid == server.id
             ]
             actions.reverse()  # newest first
+            if since is not None:
+                actions = [a for a in actions if a.updated_at >= since]
+            if before is not None:
+                actions = [a for a in actions if a.updated_at <= before]
+            links: list[dict[str, str]] = []
+            if paged:
+                marker = query.get("marker", [None])[-1]
+                if marker is not None:
+                    index = next(
+                        (
+                            i
+                            for i, a in enumerate(actions)
+                            if a.request_id == marker
+                        ),
+                        None,
+                    )
+                    if index is None:
+                        raise ApiFault(
+                            400, f"Marker {marker} could not be found."
+                        )
+                    actions = actions[index + 1 :]
+                limit = self.max_limit
+                if "limit" in query:
+                    limit = min(int(query["limit"][-1]), self.max_limit)
+                actions = actions[:limit]
+                if actions and len(actions) == limit:
+                    params = {k: query[k][-1] for k in sorted(query)}
+                    params["marker"] = actions[-1].request_id
+                    pid = f"/{call.prefix}" if call.prefix else ""
+                    qs = urllib.parse.urlencode(list(params.items()))
+                    links = [
+                        {
+                            "rel": "next",
+                            "href": f"{call.url}/v2.1{pid}/servers/"
+                            f"{server_id}/os-instance-actions?{qs}",
+                        }
+                    ]
             items = [self._action_view(call, a) for a in actions]
-        return _json(200, {"instanceActions": items})
+        body: dict[str, Any] = {"instanceActions": items}
+        if links:
+            body["links"] = links
+        return _json(200, body)
 
     def _action_view(
         self, call: _Call, a: cloud_mod.InstanceAction

@@ -286,6 +286,50 @@ class TestInstanceActions(base.ReferenceTestCase):
         ]
         self.assertNotIn("events", action)
 
+    def test_list_pages_from_2_58(self) -> None:
+        server, mig = self.running_migration()
+        sm = f"/servers/{server.id}/migrations/{mig.id}"
+        self.call(
+            "POST",
+            f"{sm}/action",
+            version="2.22",
+            json={"force_complete": None},
+        )
+        self.call("DELETE", sm, version="2.24")
+        path = f"/servers/{server.id}/os-instance-actions"
+        full = self.call("GET", path, version="2.58").json()
+        self.assertEqual(
+            [
+                "live_migration_cancel",
+                "live_migration_force_complete",
+                "live-migration",
+            ],
+            [a["action"] for a in full["instanceActions"]],
+        )
+        self.assertNotIn("links", full)
+        self.assertIn("updated_at", full["instanceActions"][0])
+        page = self.call("GET", f"{path}?limit=2", version="2.58").json()
+        self.assertEqual(2, len(page["instanceActions"]))
+        marker = page["instanceActions"][-1]["request_id"]
+        self.assertEqual(
+            f"{self.ref.url}/v2.1{path}?limit=2&marker={marker}",
+            page["links"][0]["href"],
+        )
+        rest = self.call(
+            "GET", f"{path}?marker={marker}", version="2.58"
+        ).json()["instanceActions"]
+        self.assertEqual(["live-migration"], [a["action"] for a in rest])
+        resp = self.call("GET", f"{path}?foo=1", version="2.58")
+        self.assertFault(
+            resp,
+            400,
+            "Additional properties are not allowed ('foo' was unexpected)",
+        )
+        old = self.call("GET", f"{path}?foo=1", version="2.57").json()
+        self.assertNotIn("updated_at", old["instanceActions"][0])
+        resp = self.call("GET", f"{path}?marker=req-x", version="2.58")
+        self.assertFault(resp, 400, "Marker req-x could not be found.")
+
     def test_unknown_action_is_404(self) -> None:
         server, _mig = self.running_migration()
         resp = self.call(
