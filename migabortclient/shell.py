@@ -87,16 +87,80 @@ class ClientManager:
 
             config = openstack.config.OpenStackConfig()
             region = config.get_one(cloud=opts.os_cloud, argparse=opts)
+            interface = region.get_interface("compute")
             return (
                 region.get_session(),
                 region.get_region_name("compute"),
-                region.get_interface("compute"),
+                interface if isinstance(interface, str) else None,
             )
         from keystoneauth1 import loading
+        from keystoneauth1 import session as ks_session
 
         auth = loading.load_auth_from_argparse_arguments(opts)
-        session = loading.load_session_from_argparse_arguments(opts, auth=auth)
+        session = ks_session.Session(
+            auth=auth,
+            verify=verify_from(opts),
+            cert=cert_from(opts),
+            timeout=opts.os_timeout,
+        )
         return session, opts.os_region_name, opts.os_interface
+
+
+def add_session_arguments(parser: argparse.ArgumentParser) -> None:
+    """TLS and HTTP options; verification stays on unless --insecure.
+
+    keystoneauth's own session options include ``--timeout``, which
+    would swallow the commands' ``--wait --timeout``; the HTTP timeout
+    is therefore ``--os-timeout`` here.
+    """
+    group = parser.add_argument_group("TLS and HTTP options")
+    group.add_argument(
+        "--insecure",
+        action="store_true",
+        default=False,
+        help="Do not verify the server's TLS certificate (not "
+        "recommended; Env: OS_INSECURE)",
+    )
+    group.add_argument(
+        "--os-cacert",
+        metavar="<ca-certificate>",
+        default=_env("OS_CACERT"),
+        help="CA bundle to verify TLS servers with (Env: OS_CACERT)",
+    )
+    group.add_argument(
+        "--os-cert",
+        metavar="<certificate>",
+        default=_env("OS_CERT"),
+        help="Client certificate for TLS (Env: OS_CERT)",
+    )
+    group.add_argument(
+        "--os-key",
+        metavar="<key>",
+        default=_env("OS_KEY"),
+        help="Client certificate key (Env: OS_KEY)",
+    )
+    group.add_argument(
+        "--os-timeout",
+        metavar="<seconds>",
+        type=float,
+        default=None,
+        help="HTTP request timeout in seconds (default: none)",
+    )
+
+
+def verify_from(opts: argparse.Namespace) -> bool | str:
+    env_insecure = _env("OS_INSECURE", default="") or ""
+    if opts.insecure or env_insecure.lower() in ("1", "true", "yes"):
+        return False
+    return str(opts.os_cacert) if opts.os_cacert else True
+
+
+def cert_from(opts: argparse.Namespace) -> str | tuple[str, str] | None:
+    if not opts.os_cert:
+        return None
+    if opts.os_key:
+        return (str(opts.os_cert), str(opts.os_key))
+    return str(opts.os_cert)
 
 
 def use_clouds_yaml(opts: argparse.Namespace) -> bool:
@@ -178,9 +242,7 @@ class MigabortShell(app.App):
         loading.register_auth_argparse_arguments(
             parser, self._argv, default="password"
         )
-        # --insecure, --os-cacert, --os-cert, --os-key, --timeout:
-        # TLS verification stays on unless --insecure is given.
-        loading.register_session_argparse_arguments(parser)
+        add_session_arguments(parser)
         return parser
 
     def initialize_app(self, argv: list[str]) -> None:

@@ -1,0 +1,86 @@
+"""The standalone ``migabort`` shell: options, TLS, lazy imports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import testtools
+
+from migabortclient import shell
+
+
+def parse(*argv: str) -> tuple[object, list[str]]:
+    app = shell.MigabortShell(list(argv))
+    return app.parser.parse_known_args(list(argv))
+
+
+class TestOptions(testtools.TestCase):
+    def test_tls_verification_on_by_default(self) -> None:
+        opts, _ = parse("server", "migration", "list")
+        self.assertIs(True, shell.verify_from(opts))  # type: ignore[arg-type]
+
+    def test_insecure_and_cacert(self) -> None:
+        opts, _ = parse("--insecure", "server", "migration", "list")
+        self.assertIs(False, shell.verify_from(opts))  # type: ignore[arg-type]
+        opts, _ = parse("--os-cacert", "/ca.pem", "server")
+        self.assertEqual("/ca.pem", shell.verify_from(opts))  # type: ignore[arg-type]
+
+    def test_command_timeout_not_swallowed_by_global_options(self) -> None:
+        _, rest = parse(
+            "server", "migration", "abort", "vm", "--wait", "--timeout", "3"
+        )
+        self.assertEqual(
+            ["server", "migration", "abort", "vm", "--wait", "--timeout", "3"],
+            rest,
+        )
+
+    def test_any_keystoneauth_plugin_options(self) -> None:
+        opts, _ = parse(
+            "--os-auth-type",
+            "v3token",
+            "--os-token",
+            "abc",
+            "server",
+        )
+        self.assertEqual("abc", opts.os_token)  # type: ignore[attr-defined]
+
+    def test_commands_registered(self) -> None:
+        app = shell.MigabortShell([])
+        names = {name for name, _ in app.command_manager}
+        self.assertTrue(
+            {
+                "server migration list",
+                "server migration show",
+                "server migration abort",
+                "server migration force complete",
+                "server migration watch",
+                "demo",
+            }
+            <= names
+        )
+
+
+class TestStartup(testtools.TestCase):
+    def test_help_imports_no_sdk_or_client(self) -> None:
+        code = (
+            "import sys\n"
+            "from migabortclient import shell\n"
+            "app = shell.MigabortShell(['server', 'migration', 'list'])\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('openstack', 'os_client_config', 'openstackclient') or "
+            "m.startswith('migabortclient.client')))\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        self.assertEqual("[]", out.stdout.strip())
+
+    def test_clouds_yaml_only_when_needed(self) -> None:
+        opts, _ = parse("--os-auth-url", "http://127.0.0.1:1/v3", "server")
+        self.assertFalse(shell.use_clouds_yaml(opts))  # type: ignore[arg-type]
+        opts, _ = parse("--os-cloud", "mine", "server")
+        self.assertTrue(shell.use_clouds_yaml(opts))  # type: ignore[arg-type]
