@@ -66,14 +66,15 @@ class TestOpenStackPlugin(base.CLITestCase):
         self.assertEqual(expected, json.loads(result.out))
 
     def test_list_value_csv_yaml_and_columns(self) -> None:
-        cols = ["-c", "Id", "-c", "Status", "-c", "Source Compute"]
+        # cliff keeps the command's column order whatever the -c order.
+        cols = ["-c", "Id", "-c", "Source Compute", "-c", "Status"]
         value = self.run_cli(
             "openstack", "server", "migration", "list", "-f", "value", *cols
         )
         self.assertOk(value)
         rows = self.migrations()
         self.assertEqual(
-            "".join(f"{m.id} {m.status} {m.source_compute}\n" for m in rows),
+            "".join(f"{m.id} {m.source_compute} {m.status}\n" for m in rows),
             value.out,
         )
         # csv and yaml in-process: same code path, cheaper than a process.
@@ -82,9 +83,9 @@ class TestOpenStackPlugin(base.CLITestCase):
         )
         self.assertOk(csv_out)
         parsed = list(csv.reader(io.StringIO(csv_out.out)))
-        self.assertEqual(["Id", "Status", "Source Compute"], parsed[0])
+        self.assertEqual(["Id", "Source Compute", "Status"], parsed[0])
         self.assertEqual(
-            [[str(m.id), m.status, m.source_compute] for m in rows],
+            [[str(m.id), m.source_compute, m.status] for m in rows],
             parsed[1:],
         )
         yaml_out = self.run_inproc(
