@@ -439,7 +439,10 @@ def get_migration(
 ) -> models.ServerMigration:
     """By integer id, or (2.59+) by UUID from the server's list."""
     if ref.isdigit():
-        return nova.server_migrations.get(server.id, ref)  # type: ignore[no-any-return]
+        found: models.ServerMigration = nova.server_migrations.get(
+            server.id, ref
+        )
+        return found
     if not at_least(nova, "2.59"):
         raise UsageError(
             "Showing a migration by UUID requires --os-compute-api-version "
@@ -447,7 +450,8 @@ def get_migration(
         )
     for item in nova.server_migrations.list(server.id):
         if item.uuid == ref:
-            return item  # type: ignore[no-any-return]
+            match: models.ServerMigration = item
+            return match
     raise OperationFailed(
         f"In-progress live migration {ref} is not found for server "
         f"{server.id}."
@@ -595,13 +599,14 @@ class _WaitMixin(MigrationCommandMixin):
                 last.append(line)
                 del last[:-1]
 
-        return nova.server_migrations.wait(  # type: ignore[no-any-return]
+        outcome: models.Outcome = nova.server_migrations.wait(
             server.id,
             migration,
             timeout=timeout,
             poll_interval=poll_interval(WAIT_POLL_DEFAULT),
             on_poll=on_poll,
         )
+        return outcome
 
 
 # ---------------------------------------------------------------- abort
