@@ -35,6 +35,13 @@ class Result:
         return f"Result({self.code!r}, {self.out!r}, {self.err!r})"
 
 
+class TTYInput(io.StringIO):
+    """Typed answers, as if from a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 class CLITestCase(testtools.TestCase):
     """Hosts compute1..3; web-1 converges, db-1 never will."""
 
@@ -95,7 +102,9 @@ class CLITestCase(testtools.TestCase):
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
-    def run_inproc(self, *args: str, user: str = "admin") -> Result:
+    def run_inproc(
+        self, *args: str, user: str = "admin", stdin: Any = None
+    ) -> Result:
         """Run a ``migabort`` command line in this process."""
         from migabortclient import shell
 
@@ -109,7 +118,7 @@ class CLITestCase(testtools.TestCase):
         try:
             app = Shell(list(args), client=self.ref.client(user=user))
             app.stdout, app.stderr = out, err
-            app.stdin = io.StringIO("")
+            app.stdin = io.StringIO("") if stdin is None else stdin
             try:
                 code = app.run(list(args))
             except SystemExit as exc:

@@ -78,6 +78,26 @@ class TestMigabortShell(base.CLITestCase):
             [a.action for a in self.actions(self.db.id)],
         )
 
+    def test_abort_all_asks_on_a_tty(self) -> None:
+        args = ("server", "migration", "abort", "--host", "compute1", "--all")
+        no = self.run_inproc(*args, stdin=base.TTYInput("n\n"))
+        self.assertEqual(1, no.code, no)
+        self.assertEqual(
+            f"Abort 1 live migration(s) off compute1 ({self.web_mig.id})? "
+            "[y/N] Nothing aborted.\n",
+            no.out,
+        )
+        self.assertNotIn(
+            "live_migration_cancel",
+            [a.action for a in self.actions(self.web.id)],
+        )
+        yes = self.run_inproc(*args, stdin=base.TTYInput("y\n"))
+        self.assertEqual(0, yes.code, yes)
+        self.assertIn(
+            "live_migration_cancel",
+            [a.action for a in self.actions(self.web.id)],
+        )
+
     def test_abort_without_migration_when_none_in_progress(self) -> None:
         idle = self.ref.cloud.add_server("idle-1", "compute1")
         result = self.run_inproc("server", "migration", "abort", "idle-1")
