@@ -338,24 +338,24 @@ class ListServerMigration(MigrationCommandMixin, lister.Lister):
         parser.add_argument(
             "--project",
             metavar="<project>",
-            help="Only migrations of this project ID (2.80+); adds a "
-            "Project column",
+            help="Only migrations of this project (ID; names work under "
+            "openstack; 2.80+); adds a Project column",
         )
         parser.add_argument(
             "--project-domain",
             metavar="<project-domain>",
-            help="Accepted for compatibility; --project takes an ID",
+            help="Domain owning --project (name or ID)",
         )
         parser.add_argument(
             "--user",
             metavar="<user>",
-            help="Only migrations started by this user ID (2.80+); adds a "
-            "User column",
+            help="Only migrations started by this user (ID; names work "
+            "under openstack; 2.80+); adds a User column",
         )
         parser.add_argument(
             "--user-domain",
             metavar="<user-domain>",
-            help="Accepted for compatibility; --user takes an ID",
+            help="Domain owning --user (name or ID)",
         )
         return parser
 
@@ -369,6 +369,12 @@ class ListServerMigration(MigrationCommandMixin, lister.Lister):
         instance_uuid = None
         if parsed_args.server:
             instance_uuid = nova.servers.find(parsed_args.server).id
+        user_id = self._identity(
+            "user", parsed_args.user, parsed_args.user_domain
+        )
+        project_id = self._identity(
+            "project", parsed_args.project, parsed_args.project_domain
+        )
         found = nova.migrations.list(
             host=parsed_args.host,
             status=parsed_args.status,
@@ -376,8 +382,8 @@ class ListServerMigration(MigrationCommandMixin, lister.Lister):
             instance_uuid=instance_uuid,
             changes_since=parsed_args.changes_since,
             changes_before=parsed_args.changes_before,
-            user_id=parsed_args.user,
-            project_id=parsed_args.project,
+            user_id=user_id,
+            project_id=project_id,
             limit=parsed_args.limit,
             marker=parsed_args.marker,
         )
@@ -390,6 +396,36 @@ class ListServerMigration(MigrationCommandMixin, lister.Lister):
         )
         rows = [[_cell(m, attr) for _, attr in cols] for m in found]
         return [header for header, _ in cols], rows
+
+    def _identity(
+        self, kind: str, value: str | None, domain: str | None
+    ) -> str | None:
+        """A project/user ID; names are resolved when OSC can do it."""
+        if value is None or looks_like_id(value):
+            return value
+        conn = getattr(self.app.client_manager, "sdk_connection", None)
+        if conn is None:
+            raise UsageError(
+                f"--{kind} takes an ID here; {value!r} is not one (use "
+                f"'openstack server migration list --{kind}' for names)"
+            )
+        finder = getattr(conn.identity, f"find_{kind}")
+        extra = {"domain_id": domain} if domain else {}
+        try:
+            return str(finder(value, ignore_missing=False, **extra).id)
+        except Exception as exc:
+            raise OperationFailed(
+                f"Cannot resolve {kind} {value!r}: {exc}"
+            ) from exc
+
+
+def looks_like_id(value: str) -> bool:
+    """Keystone IDs are 32 hex digits (or a UUID)."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------- show

@@ -302,3 +302,12 @@ class TestAbortMany(testtools.TestCase):
             "+----+-----+",
             sm.render_table(("Id", "X"), [("1", "abc")]),
         )
+
+
+class TestIdentityIds(testtools.TestCase):
+    def test_keystone_ids_recognised(self) -> None:
+        self.assertTrue(sm.looks_like_id("0123456789abcdef0123456789abcdef"))
+        self.assertTrue(
+            sm.looks_like_id("8d4a1c44-6d1e-4b70-9a0e-0a3f4c3c9f8e")
+        )
+        self.assertFalse(sm.looks_like_id("demo"))
