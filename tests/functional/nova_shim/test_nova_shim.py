@@ -324,3 +324,13 @@ class TestHandoff(NovaShimTestCase):
         result = self.compare("show", "no-such-server")
         self.assertEqual(1, result.code)
         self.compare("list")
+
+
+class TestDebug(NovaShimTestCase):
+    def test_debug_logs_requests_to_stderr_without_secrets(self) -> None:
+        plain = self.run_cli(SHIM, "migration-list")
+        debug = self.run_cli(SHIM, "--debug", "migration-list")
+        self.assertEqual((0, plain.out), (debug.code, debug.out))
+        self.assertIn("os-migrations", debug.err)
+        password = self.ref.env(user="admin")["OS_PASSWORD"]
+        self.assertNotIn(password, debug.err)
