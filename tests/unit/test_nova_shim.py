@@ -427,3 +427,90 @@ class TestMainAndHandoff(testtools.TestCase):
             "ERROR (Conflict): wrong state (HTTP 409) (Request-ID: req-9)\n",
             err,
         )
+
+
+class TestCommandLogic(testtools.TestCase):
+    """Command bodies against a fake client (no HTTP)."""
+
+    def _nova(self, minor: int, migrations: list[Any]) -> mock.Mock:
+        nova = mock.Mock()
+        nova.api_version = types.SimpleNamespace(ver_minor=minor)
+        nova.servers.find.return_value = _Obj(id="srv-uuid")
+        nova.server_migrations.list.return_value = migrations
+        return nova
+
+    def _args(self, *argv: str) -> Any:
+        with mock.patch.dict(os.environ, {}, clear=True):
+            return nova_shim.build_parser(argv).parse_args(list(argv))
+
+    def test_abort_without_id_uses_the_one_migration(self) -> None:
+        nova = self._nova(104, [_Obj(id=12)])
+        nova_shim.do_live_migration_abort(
+            nova, self._args("live-migration-abort", "vm1")
+        )
+        nova.server_migrations.abort.assert_called_once_with(
+            nova.servers.find.return_value, "12"
+        )
+
+    def test_abort_without_id_refuses_to_guess(self) -> None:
+        for found, text in (
+            ([], "no live migration"),
+            ([_Obj(id=1), _Obj(id=2)], "(1, 2)"),
+        ):
+            nova = self._nova(104, found)
+            exc = self.assertRaises(
+                nova_shim.CommandError,
+                nova_shim.do_live_migration_abort,
+                nova,
+                self._args("live-migration-abort", "vm1"),
+            )
+            self.assertIn(text, str(exc))
+            nova.server_migrations.abort.assert_not_called()
+
+    def test_abort_with_id_does_not_list(self) -> None:
+        nova = self._nova(104, [])
+        nova_shim.do_live_migration_abort(
+            nova, self._args("live-migration-abort", "vm1", "7")
+        )
+        nova.server_migrations.list.assert_not_called()
+        nova.server_migrations.abort.assert_called_once_with(
+            nova.servers.find.return_value, "7"
+        )
+
+    def test_live_migration_block_default_follows_version(self) -> None:
+        for minor, argv, expected in (
+            (104, [], "auto"),
+            (24, [], False),
+            (104, ["--block-migrate"], True),
+        ):
+            nova = self._nova(minor, [])
+            nova_shim.do_live_migration(
+                nova, self._args("live-migration", "vm1", "h2", *argv)
+            )
+            nova.servers.live_migrate.assert_called_once_with(
+                nova.servers.find.return_value,
+                host="h2",
+                block_migration=expected,
+            )
+
+    def test_migration_list_passes_only_given_filters(self) -> None:
+        nova = self._nova(104, [])
+        nova.migrations.list.return_value = iter([])
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            nova_shim.do_migration_list(
+                nova, self._args("migration-list", "--host", "h1")
+            )
+        nova.migrations.list.assert_called_once_with(host="h1")
+        self.assertIn("| Id | UUID |", out.getvalue())
+
+    def test_migration_list_limit_caps_followed_pages(self) -> None:
+        nova = self._nova(104, [])
+        items = [_Obj(id=i, uuid=f"u{i}") for i in range(5)]
+        nova.migrations.list.return_value = iter(items)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            nova_shim.do_migration_list(
+                nova, self._args("migration-list", "--limit", "2")
+            )
+        self.assertEqual(2, out.getvalue().count("| u"))
