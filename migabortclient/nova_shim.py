@@ -216,6 +216,10 @@ def render_dict(data: Mapping[str, object]) -> str:
 
 def format_error(exc: BaseException) -> str:
     """The ``ERROR (<Type>): <message>`` line nova prints before exit 1."""
+    if _from_keystoneauth(exc):
+        # Raised by keystoneauth1 itself (e.g. a refused password): nova
+        # prints these as they are, and their text already has the status.
+        return f"ERROR ({type(exc).__name__}): {exc}"
     status = getattr(exc, "http_status", None)
     if isinstance(status, int):
         name = NOVA_ERROR_NAMES.get(status, GENERIC_HTTP_ERROR_NAME)
@@ -227,11 +231,13 @@ def format_error(exc: BaseException) -> str:
         return f"ERROR ({name}): {text}"
     # Transport failures: name the keystoneauth1 class nova would show.
     cause = exc.__cause__
-    if cause is not None and type(cause).__module__.startswith(
-        "keystoneauth1"
-    ):
+    if cause is not None and _from_keystoneauth(cause):
         return f"ERROR ({type(cause).__name__}): {cause}"
     return f"ERROR ({type(exc).__name__}): {exc}"
+
+
+def _from_keystoneauth(exc: BaseException) -> bool:
+    return type(exc).__module__.startswith("keystoneauth1.")
 
 
 # --------------------------------------------------------------------------

@@ -215,6 +215,20 @@ class TestFormatError(testtools.TestCase):
                 f"ERROR ({type(expected).__name__}): m (HTTP {status})", line
             )
 
+    def test_keystoneauth_error_printed_as_is(self) -> None:
+        from keystoneauth1 import exceptions as ksa_exc
+
+        exc = ksa_exc.Unauthorized(
+            "The request you have made requires authentication.",
+            http_status=401,
+            request_id="req-2",
+        )
+        self.assertEqual(
+            "ERROR (Unauthorized): The request you have made requires "
+            "authentication. (HTTP 401) (Request-ID: req-2)",
+            nova_shim.format_error(exc),
+        )
+
     def test_local_error_uses_class_name(self) -> None:
         line = nova_shim.format_error(nova_shim.CommandError("bad"))
         self.assertEqual("ERROR (CommandError): bad", line)

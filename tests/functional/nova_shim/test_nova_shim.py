@@ -197,6 +197,13 @@ class TestReadCommands(NovaShimTestCase):
         self.assertEqual(1, result.code)
         self.assertIn("ERROR (Forbidden): Policy doesn't allow", result.err)
 
+    def test_wrong_password_matches_nova(self) -> None:
+        result = self.compare(
+            "migration-list", env={"OS_PASSWORD": "not-the-password"}
+        )
+        self.assertEqual(1, result.code)
+        self.assertIn("ERROR (Unauthorized): ", result.err)
+
     def test_bad_changes_since_matches_nova(self) -> None:
         result = self.compare("migration-list", "--changes-since", "nope")
         self.assertEqual(1, result.code)
