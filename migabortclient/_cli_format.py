@@ -91,7 +91,7 @@ def iso(value: Any) -> str:
     if isinstance(value, datetime.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(datetime.UTC).replace(tzinfo=None)
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+        return str(value.strftime("%Y-%m-%dT%H:%M:%S.%f"))
     return str(value)
 
 
