@@ -6,10 +6,8 @@ context manager (``with ReferenceNova(seed="demo") as ref: ...``).
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import TYPE_CHECKING
-from typing import Any
 
 import fixtures
 
@@ -21,6 +19,8 @@ from migabortclient.reference import server as server_mod
 
 if TYPE_CHECKING:
     from keystoneauth1 import session as ks_session
+
+    from migabortclient.v2 import client as v2_client
 
 LOG = logging.getLogger(__name__)
 
@@ -125,9 +125,11 @@ class ReferenceNova(fixtures.Fixture):
         )
         return session.Session(auth=auth)
 
-    def client(self, user: str = "admin", version: str = "auto") -> Any:
-        """A migabortclient client as ``user`` (imported lazily)."""
-        # The client is the library's; only loaded when asked for.
-        client_mod = importlib.import_module("migabortclient.client")
+    def client(
+        self, user: str = "admin", version: str = "auto"
+    ) -> v2_client.Client:
+        """A migabortclient client as ``user``, negotiating by default."""
+        # The server itself never imports the client library.
+        from migabortclient import client as client_mod
 
         return client_mod.Client(version, session=self.session(user))
