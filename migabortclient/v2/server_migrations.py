@@ -221,8 +221,18 @@ class ServerMigrationsManager(_base.Manager):
             )
             return applied.request_id
         shown = status or "no longer in progress"
+        message = f"{what} not applied: {lost}; migration {mid} is {shown}."
+        if _may_be_in_flight(lost):
+            # A timeout, a dropped connection or a proxy's 502/503/504:
+            # Nova may not have run the request *yet*; calling it final
+            # could make an operator act on a migration about to change.
+            message = (
+                f"{what} not applied yet: {lost}; migration {mid} is "
+                f"{shown}, but the request may still reach Nova. Check "
+                "with 'server migration list' before retrying."
+            )
         raise exceptions.NotApplied(
-            f"{what} not applied: {lost}; migration {mid} is {shown}.",
+            message,
             migration_id=mid,
             status=status,
             http_status=getattr(lost, "http_status", None),
@@ -348,3 +358,11 @@ class ServerMigrationsManager(_base.Manager):
                 return None
             return self._actions.get(sid, item.request_id)
         return None
+
+
+def _may_be_in_flight(lost: Exception) -> bool:
+    """True when the lost answer does not prove Nova is done with the
+    request: no answer at all, or a proxy's gateway error."""
+    if isinstance(lost, exceptions.ConnectionError):
+        return True
+    return getattr(lost, "http_status", None) in (502, 503, 504)
