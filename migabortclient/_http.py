@@ -207,6 +207,16 @@ class HTTPClient:
             except ksa_exc.HttpError as exc:
                 # An auth plugin refusing the credentials, for example.
                 raise _from_ksa_http_error(exc) from exc
+            except ksa_exc.EndpointNotFound as exc:
+                # Only a pinned client gets here without discovery.
+                raise exceptions.ConnectionError(
+                    f"No compute endpoint in the service catalog: {exc}"
+                ) from exc
+            except ksa_exc.ClientException as exc:
+                # Auth plugin or catalog trouble: nothing was sent.
+                raise exceptions.ClientException(
+                    f"{method} {url} was not sent: {exc}"
+                ) from exc
             if resp.status_code in RETRIABLE_STATUSES and not last:
                 self._pause(
                     attempt,
@@ -235,7 +245,7 @@ class HTTPClient:
         if resp.status_code >= 400:
             raise error_from_response(resp, method, url)
         answered = _answered_version(resp.headers) or version
-        if resp.status_code == 204 or not resp.content:
+        if resp.status_code == 204 or (not resp.content and method != "GET"):
             return Reply(resp.status_code, None, answered, request_id)
         content_type = resp.headers.get("Content-Type", "")
         try:
@@ -268,7 +278,10 @@ def _answered_version(headers: Mapping[str, str]) -> APIVersion | None:
     if raw:
         match = _VERSION_HEADER_RE.search(raw)
         if match:
-            return APIVersion.from_string(match.group(1))
+            try:
+                return APIVersion.from_string(match.group(1))
+            except exceptions.ValidationError:
+                return None
     legacy = headers.get("X-OpenStack-Nova-API-Version")
     if legacy:
         try:

@@ -45,6 +45,10 @@ class APIVersion:
         else:
             self.ver_major = int(major)
             self.ver_minor = int(minor or 0)
+            if self.ver_major < 0 or self.ver_minor < 0:
+                raise exceptions.ValidationError(
+                    f"Compute API version {major}.{minor} is negative."
+                )
 
     @classmethod
     def from_string(cls, text: str) -> APIVersion:
@@ -102,6 +106,11 @@ def parse_requested(text: str | APIVersion | None) -> APIVersion | None:
         return None
     if isinstance(text, APIVersion):
         version = text
+    elif not isinstance(text, str):
+        raise exceptions.ValidationError(
+            f"A compute API version is a string such as '2.65' or 'auto', "
+            f"not {text!r}."
+        )
     else:
         value = text.strip().lower()
         if value in NEGOTIATE:

@@ -57,6 +57,14 @@ def Client(
     from migabortclient.v2 import client as v2_client_mod
 
     requested = api_versions.parse_requested(version)
+    if read_retries is not None and (
+        isinstance(read_retries, bool)
+        or not isinstance(read_retries, int)
+        or read_retries < 0
+    ):
+        raise exceptions.ValidationError(
+            f"read_retries must be 0 or more, not {read_retries!r}."
+        )
     if adapter is None:
         if session is None:
             raise exceptions.ValidationError(
@@ -73,7 +81,19 @@ def Client(
             client_version=_version(),
             **adapter_options,
         )
-    elif session is not None or adapter_options:
+    elif (
+        session is not None
+        or adapter_options
+        or any(
+            value is not None
+            for value in (
+                endpoint_override,
+                interface,
+                region_name,
+                service_name,
+            )
+        )
+    ):
         raise exceptions.ValidationError(
             "Give Client() a session with adapter options, or an adapter, "
             "not both."

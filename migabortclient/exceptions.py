@@ -56,11 +56,11 @@ class WaitTimeout(ClientException):
         self.status = status
 
 
-class ConnectionError(ClientException):
+class ConnectionError(ClientException, ksa_exc.ConnectionError):
     """The request could not be delivered or its answer was lost."""
 
 
-class Timeout(ConnectionError):
+class Timeout(ConnectionError, ksa_exc.ConnectTimeout):
     """No answer within the session's timeout."""
 
 

@@ -78,8 +78,9 @@ def migration_ref(migration: MigrationRef) -> int | str:
         value = None
     if isinstance(value, str):
         text = value.strip()
-        if is_uuid(text):
-            return text
+        if not (text.isascii() and text.isdigit()) and is_uuid(text):
+            # Nova compares UUIDs as stored: canonical and lower case.
+            return str(uuid.UUID(text))
         if not text.isascii() or not text.isdigit():
             raise exceptions.ValidationError(
                 f"A migration is given by its numeric ID or its UUID, not "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from migabortclient.v2 import instance_actions
@@ -21,7 +22,13 @@ class Client:
     Build it with :func:`migabortclient.client.Client`.
     """
 
-    def __init__(self, http: _http.HTTPClient) -> None:
+    def __init__(
+        self,
+        http: _http.HTTPClient,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.http = http
         self.servers = servers.ServersManager(http)
         self.instance_actions = instance_actions.InstanceActionsManager(http)
@@ -31,7 +38,8 @@ class Client:
             actions=self.instance_actions,
             migrations=self.migrations,
             servers=self.servers,
-            sleep=time.sleep,
+            sleep=sleep,
+            monotonic=monotonic,
         )
 
     @property

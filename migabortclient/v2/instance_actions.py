@@ -28,7 +28,7 @@ class InstanceActionsManager(_base.Manager):
             f"/servers/{_base.quote(sid)}/os-instance-actions"
         )
         body = reply.body if isinstance(reply.body, dict) else {}
-        items = body.get("instanceActions") or []
+        items = body.get("instanceActions")
         if not isinstance(items, list):
             raise exceptions.InvalidResponse(
                 f"Expected a list of instance actions, got {items!r}"

@@ -82,6 +82,10 @@ class MigrationsManager(_base.Manager):
             changes_since = _check_time("changes_since", changes_since)
         if changes_before is not None:
             changes_before = _check_time("changes_before", changes_before)
+        if user_id is not None:
+            user_id = self._text("user_id", user_id)
+        if project_id is not None:
+            project_id = self._text("project_id", project_id)
         gated: list[tuple[str, Any, Any]] = [
             ("user_id", user_id, V2_80),
             ("project_id", project_id, V2_80),
@@ -96,8 +100,6 @@ class MigrationsManager(_base.Manager):
             self.http.require(
                 minimum, f"Filtering migrations by {key.replace('-', '_')}"
             )
-            if key in ("user_id", "project_id"):
-                value = self._text(key, value)
             params[key] = value
         # Read the version now, so a discovery failure is raised here.
         paged = self.http.api_version >= V2_59
@@ -113,6 +115,7 @@ class MigrationsManager(_base.Manager):
         self, params: dict[str, Any], paged: bool
     ) -> Iterator[models.Migration]:
         query = dict(params)
+        seen: set[str] = set()
         for _ in range(MAX_PAGES):
             reply = self.http.get("/os-migrations", params=query)
             body = reply.body if isinstance(reply.body, dict) else {}
@@ -128,6 +131,12 @@ class MigrationsManager(_base.Manager):
             marker = _next_marker(body.get("migrations_links"))
             if marker is None:
                 return
+            if marker in seen:
+                raise exceptions.InvalidResponse(
+                    f"os-migrations linked to the page after {marker} "
+                    "twice; stopping instead of looping."
+                )
+            seen.add(marker)
             query = dict(params)
             query["marker"] = marker
 

@@ -76,6 +76,13 @@ def _require(data: Mapping[str, Any], key: str, kind: str) -> Any:
     return data[key]
 
 
+def _require_int(data: Mapping[str, Any], key: str, kind: str) -> int:
+    value = _int(_require(data, key, kind))
+    if value is None:  # pragma: no cover - _require refused None
+        raise exceptions.InvalidResponse(f"{kind} without {key!r}")
+    return value
+
+
 def _mapping(data: Any, kind: str) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise exceptions.InvalidResponse(f"Expected a {kind}, got {data!r}")
@@ -126,7 +133,7 @@ class ServerMigration:
     ) -> ServerMigration:
         item = _mapping(data, "server migration")
         return cls(
-            id=int(_require(item, "id", "server migration")),
+            id=_require_int(item, "id", "server migration"),
             server_uuid=str(_require(item, "server_uuid", "server migration")),
             status=str(_require(item, "status", "server migration")),
             source_compute=_str(item.get("source_compute")),
@@ -191,7 +198,7 @@ class Migration:
     def from_api(cls, data: Any, request_id: str | None = None) -> Migration:
         item = _mapping(data, "migration")
         return cls(
-            id=int(_require(item, "id", "migration")),
+            id=_require_int(item, "id", "migration"),
             status=str(_require(item, "status", "migration")),
             instance_uuid=_str(item.get("instance_uuid")),
             migration_type=_str(item.get("migration_type")),

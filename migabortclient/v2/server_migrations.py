@@ -9,6 +9,7 @@ tell whether the request took effect, instead of guessing.
 from __future__ import annotations
 
 import builtins
+import datetime
 import logging
 import time
 from collections.abc import Callable
@@ -38,6 +39,7 @@ DEFAULT_POLL_INTERVAL: Final = 5.0
 
 OnPoll = Callable[[models.ServerMigration], None]
 Sleep = Callable[[float], None]
+Monotonic = Callable[[], float]
 
 
 class ServerMigrationsManager(_base.Manager):
@@ -51,12 +53,14 @@ class ServerMigrationsManager(_base.Manager):
         migrations: migrations_mod.MigrationsManager,
         servers: servers_mod.ServersManager,
         sleep: Sleep = time.sleep,
+        monotonic: Monotonic = time.monotonic,
     ) -> None:
         super().__init__(http)
         self._actions = actions
         self._migrations = migrations
         self._servers = servers
         self._sleep = sleep
+        self._monotonic = monotonic
 
     # ---------------------------------------------------------------- read
 
@@ -242,19 +246,45 @@ class ServerMigrationsManager(_base.Manager):
     def _took_effect(
         self, sid: str, mid: int, action_name: str
     ) -> tuple[models.InstanceAction | None, str | None]:
-        """(the action that records the request, or None; the status)."""
-        current = next((m for m in self._list(sid) if m.id == mid), None)
-        status = current.status if current is not None else None
-        since = current.created_at if current is not None else None
+        """(the action that records the request, or None; the status).
+
+        An action counts only if it started at or after the migration
+        was created, so an older abort of another migration is not
+        mistaken for this one.
+        """
+        reading: models.ServerMigration | models.Migration | None
+        reading = next((m for m in self._list(sid) if m.id == mid), None)
+        if reading is None:
+            # No longer in progress: os-migrations still has it.
+            reading = self._final(sid, mid)
+        if reading is None or reading.created_at is None:
+            raise exceptions.ClientException(
+                f"migration {mid} could not be read back"
+            )
+        since = reading.created_at
         for item in self._actions.list(sid):
             if item.action != action_name:
                 continue
-            if since is None or item.start_time is None:
-                return item, status
-            if item.start_time >= since:
-                return item, status
+            if item.start_time is None or item.start_time >= since:
+                return item, reading.status
             break
-        return None, status
+        return None, reading.status
+
+    def _final(self, sid: str, mid: int) -> models.Migration | None:
+        """The migration's row in os-migrations, or None if not there
+        (or not readable by this user)."""
+        try:
+            return next(
+                (
+                    m
+                    for m in self._migrations.list(instance_uuid=sid)
+                    if m.id == mid
+                ),
+                None,
+            )
+        except exceptions.Forbidden:
+            LOG.debug("os-migrations is not allowed; status unknown")
+            return None
 
     # ---------------------------------------------------------------- wait
 
@@ -280,52 +310,51 @@ class ServerMigrationsManager(_base.Manager):
         """
         sid = _base.server_id(server)
         _base.migration_ref(migration)
-        if timeout <= 0 or poll_interval < 0:
+        if not timeout > 0 or not poll_interval >= 0:
             raise exceptions.ValidationError(
                 "timeout must be positive and poll_interval not negative."
             )
         self.http.require(V2_23, "Waiting for a live migration")
         mid = self._resolve(sid, migration)
-        deadline = time.monotonic() + timeout
+        deadline = self._monotonic() + timeout
         last: models.ServerMigration | None = None
+        final: models.Migration | None = None
         while True:
             current = next((m for m in self._list(sid) if m.id == mid), None)
-            if current is None:
-                break
-            last = current
-            if on_poll is not None:
-                on_poll(current)
-            left = deadline - time.monotonic()
+            if current is not None:
+                last = current
+                status: str | None = current.status
+                if on_poll is not None:
+                    on_poll(current)
+            else:
+                # Gone from the server's list; in post-copy it is still
+                # moving, so read os-migrations until it really ends.
+                final = self._final(sid, mid)
+                status = final.status if final is not None else None
+                if final is None or not final.in_progress:
+                    break
+            left = deadline - self._monotonic()
             if left <= 0:
                 raise exceptions.WaitTimeout(
                     f"Migration {mid} of server {sid} is still "
-                    f"{current.status} after {timeout:g}s.",
+                    f"{status} after {timeout:g}s.",
                     migration_id=mid,
-                    status=current.status,
+                    status=status,
                 )
             self._sleep(min(poll_interval, left))
-        return self._outcome(sid, mid, last, request_id)
+        return self._outcome(sid, mid, last, final, request_id)
 
     def _outcome(
         self,
         sid: str,
         mid: int,
         last: models.ServerMigration | None,
+        final: models.Migration | None,
         request_id: str | None,
     ) -> models.Outcome:
-        final: models.Migration | None = None
-        try:
-            final = next(
-                (
-                    m
-                    for m in self._migrations.list(instance_uuid=sid)
-                    if m.id == mid
-                ),
-                None,
-            )
-        except exceptions.Forbidden:
-            LOG.debug("os-migrations is not allowed; status unknown")
-        action = self._matching_action(sid, last, request_id)
+        reading = last if last is not None else final
+        since = reading.created_at if reading is not None else None
+        action = self._matching_action(sid, since, request_id)
         try:
             server: models.Server | None = self._servers.get(sid)
         except exceptions.NotFound:
@@ -341,7 +370,7 @@ class ServerMigrationsManager(_base.Manager):
     def _matching_action(
         self,
         sid: str,
-        last: models.ServerMigration | None,
+        since: datetime.datetime | None,
         request_id: str | None,
     ) -> models.InstanceAction | None:
         if request_id is not None:
@@ -349,7 +378,6 @@ class ServerMigrationsManager(_base.Manager):
                 return self._actions.get(sid, request_id)
             except exceptions.NotFound:
                 return None
-        since = last.created_at if last is not None else None
         wanted = (actions_mod.ABORT_ACTION, actions_mod.FORCE_COMPLETE_ACTION)
         for item in self._actions.list(sid):
             if item.action not in wanted:

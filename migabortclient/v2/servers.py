@@ -90,14 +90,26 @@ class ServersManager(_base.Manager):
         False. ``force`` exists from 2.30 to 2.67, and only with a host.
         """
         sid = _base.server_id(server)
-        if host is not None and not host.strip():
+        if host is not None and (
+            not isinstance(host, str) or not host.strip()
+        ):
             raise exceptions.ValidationError("The target host is empty.")
-        version = self.http.api_version
-        if block_migration not in (True, False, "auto"):
+        if block_migration not in (True, False, "auto") or (
+            block_migration in (0, 1) and not isinstance(block_migration, bool)
+        ):
             raise exceptions.ValidationError(
                 "block_migration must be True, False or 'auto', not "
                 f"{block_migration!r}."
             )
+        if force is not None and not isinstance(force, bool):
+            raise exceptions.ValidationError(
+                f"force must be True or False, not {force!r}."
+            )
+        if force is not None and host is None:
+            raise exceptions.ValidationError(
+                "force only makes sense with a target host."
+            )
+        version = self.http.api_version
         body: dict[str, object] = {
             "host": host,
             "block_migration": block_migration,
@@ -114,10 +126,6 @@ class ServersManager(_base.Manager):
                 raise exceptions.UnsupportedVersion(
                     "force is accepted by compute API versions 2.30 to "
                     f"2.67; this client uses {version}."
-                )
-            if host is None:
-                raise exceptions.ValidationError(
-                    "force only makes sense with a target host."
                 )
             body["force"] = force
         reply = self.http.post(
