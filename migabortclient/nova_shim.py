@@ -26,13 +26,20 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from typing import Any
+from typing import Final
 from typing import NoReturn
 from typing import TextIO
-from typing import TypeAlias
 
-# The library's v2 client; commands only use its managers' public verbs.
-NovaClient: TypeAlias = Any
+from migabortclient import exceptions
+from migabortclient.api_versions import APIVersion
+
+if TYPE_CHECKING:
+    from keystoneauth1 import plugin
+
+    from migabortclient.v2 import client as v2_client
+    from migabortclient.v2 import models
 
 LOG = logging.getLogger(__name__)
 
@@ -118,6 +125,20 @@ FALLBACK_EQUIVALENT = "openstack help"
 
 class CommandError(Exception):
     """A local failure, printed the way nova prints its CommandError."""
+
+
+class VersionError(CommandError):
+    """``--os-compute-api-version`` is malformed or not one we speak, or
+    no version suits both sides: nova's ``UnsupportedVersion``, exit 1."""
+
+
+class CommandUnavailable(Exception):
+    """The command, or one of its options, needs a newer microversion
+    than the pinned one (or the server's maximum).
+
+    nova does not even offer the command then (its argparse says
+    "invalid choice", exit 2); we say why, on one line, with exit 2.
+    """
 
 
 # --------------------------------------------------------------------------
@@ -215,25 +236,53 @@ def render_dict(data: Mapping[str, object]) -> str:
 
 
 def format_error(exc: BaseException) -> str:
-    """The ``ERROR (<Type>): <message>`` line nova prints before exit 1."""
+    """The ``ERROR (<Type>): <message>`` line nova prints on failure."""
     if _from_keystoneauth(exc):
-        # Raised by keystoneauth1 itself (e.g. a refused password): nova
-        # prints these as they are, and their text already has the status.
+        # Raised by keystoneauth1 itself: nova prints these as they are,
+        # and their text already has the status.
         return f"ERROR ({type(exc).__name__}): {exc}"
-    status = getattr(exc, "http_status", None)
-    if isinstance(status, int):
-        name = NOVA_ERROR_NAMES.get(status, GENERIC_HTTP_ERROR_NAME)
-        message = getattr(exc, "message", None) or str(exc)
-        text = f"{message} (HTTP {status})"
-        request_id = getattr(exc, "request_id", None)
-        if request_id:
-            text += f" (Request-ID: {request_id})"
-        return f"ERROR ({name}): {text}"
+    if isinstance(exc, VersionError | CommandUnavailable):
+        return f"ERROR (UnsupportedVersion): {exc}"
+    if isinstance(exc, exceptions.UnsupportedVersion):
+        return f"ERROR (UnsupportedVersion): {exc.message}"
+    if isinstance(exc, exceptions.ValidationError):
+        # Bad input the library refused before any request: nova's class
+        # for a local error is CommandError.
+        return f"ERROR (CommandError): {exc.message}"
+    if isinstance(exc, exceptions.HttpError):
+        return _http_error_line(exc.http_status, exc.message, exc.request_id)
+    if (
+        isinstance(exc, exceptions.NotApplied | exceptions.InvalidResponse)
+        and exc.http_status is not None
+    ):
+        return _http_error_line(exc.http_status, exc.message, exc.request_id)
     # Transport failures: name the keystoneauth1 class nova would show.
     cause = exc.__cause__
     if cause is not None and _from_keystoneauth(cause):
         return f"ERROR ({type(cause).__name__}): {cause}"
     return f"ERROR ({type(exc).__name__}): {exc}"
+
+
+def _http_error_line(status: int, message: str, request_id: str | None) -> str:
+    """novaclient's ``<message> (HTTP <status>) (Request-ID: <id>)``."""
+    name = NOVA_ERROR_NAMES.get(status, GENERIC_HTTP_ERROR_NAME)
+    text = f"{message} (HTTP {status})"
+    if request_id:
+        text += f" (Request-ID: {request_id})"
+    return f"ERROR ({name}): {text}"
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """nova's exit code for a failure: 2 when the command or an option
+    is not available at the version in use, else 1.
+
+    The library raises ``UnsupportedVersion`` only for an operation the
+    version in use lacks (version arguments and negotiation are settled,
+    as ``VersionError``, before any command runs).
+    """
+    if isinstance(exc, CommandUnavailable | exceptions.UnsupportedVersion):
+        return EXIT_USAGE
+    return EXIT_FAILURE
 
 
 def _from_keystoneauth(exc: BaseException) -> bool:
@@ -412,7 +461,7 @@ class Command:
     name: str
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[NovaClient, argparse.Namespace], None]
+    run: Callable[[v2_client.Client, argparse.Namespace], None]
 
 
 def _server_arg(parser: argparse.ArgumentParser) -> None:
@@ -551,28 +600,54 @@ def build_parser(argv: Sequence[str]) -> ShimArgumentParser:
 # Versions
 # --------------------------------------------------------------------------
 
+# Spellings that mean "negotiate": nova's default "2.latest", and the bare
+# major ("2", "2.0") many openrc files set, with which nova falls back to
+# the un-versioned API and lacks every migration command.
 _NEGOTIATE = frozenset({"", "2", "2.0", "2.latest", "auto", "latest"})
 
+V2_22: Final = APIVersion(2, 22)
+V2_23: Final = APIVersion(2, 23)
+V2_24: Final = APIVersion(2, 24)
+V2_25: Final = APIVersion(2, 25)
+V2_59: Final = APIVersion(2, 59)
+V2_80: Final = APIVersion(2, 80)
 
-def requested_version(text: str | None) -> str:
-    """What to ask the library for: ``"auto"`` or a pinned ``"2.N"``.
+
+def requested_version(text: str | None) -> APIVersion | None:
+    """What to ask the library for: None to negotiate, else the pin.
 
     A bare major (``2``, as many openrc files set it) or ``2.latest`` means
     "the newest version both sides speak"; ``X.Y`` is honoured as given.
+    A malformed or unsupported ``X.Y`` raises ``VersionError`` (nova's
+    ``UnsupportedVersion``, exit 1) before any request.
     """
+    from migabortclient import api_versions
+
     value = (text or "").strip()
     if value.lower() in _NEGOTIATE:
-        return "auto"
-    return value
+        return None
+    try:
+        return api_versions.parse_requested(value)
+    except exceptions.ClientException as exc:
+        raise VersionError(exc.message) from exc
 
 
-def version_minor(version: object) -> int:
-    """The minor number of a library APIVersion (``2.65`` -> 65)."""
-    minor = getattr(version, "ver_minor", None)
-    if isinstance(minor, int):
-        return minor
-    text = str(version).split("compute")[-1].strip()
-    return int(text.rsplit(".", 1)[-1])
+def _pinned_label(nova: v2_client.Client) -> str:
+    if nova.http.pinned is not None:
+        return f"this client is pinned to {nova.api_version}"
+    return f"the server's maximum is {nova.api_version}"
+
+
+def require_version(
+    nova: v2_client.Client, minimum: APIVersion, what: str
+) -> None:
+    """``CommandUnavailable`` (exit 2, as nova) when ``what`` needs a
+    newer microversion than the one in use."""
+    if nova.api_version < minimum:
+        raise CommandUnavailable(
+            f"{what} requires compute API version {minimum} or later; "
+            f"{_pinned_label(nova)}."
+        )
 
 
 # --------------------------------------------------------------------------
@@ -601,10 +676,10 @@ BYTE_FIELDS = (
     ("Remaining Disk Bytes", "disk_remaining_bytes"),
 )
 # Keys of a server migration body, by the microversion that added them.
-SERVER_MIGRATION_KEYS = (
-    (23, tuple(attr for _, attr in SERVER_MIGRATION_FIELDS + BYTE_FIELDS)),
-    (59, ("uuid",)),
-    (80, ("user_id", "project_id")),
+SERVER_MIGRATION_KEYS: Final = (
+    (V2_23, tuple(attr for _, attr in SERVER_MIGRATION_FIELDS + BYTE_FIELDS)),
+    (V2_59, ("uuid",)),
+    (V2_80, ("user_id", "project_id")),
 )
 MIGRATION_BASE_FIELDS = (
     ("Source Node", "source_node"),
@@ -625,53 +700,59 @@ MIGRATION_TIME_FIELDS = (
 )
 
 
-def server_migration_table(migrations: Iterable[Any], minor: int) -> str:
+def server_migration_table(
+    migrations: Iterable[models.ServerMigration], version: APIVersion
+) -> str:
+    """``nova server-migration-list``'s table at ``version``."""
     plain = list(SERVER_MIGRATION_FIELDS)
-    if minor >= 80:
+    if version >= V2_80:
         plain += OWNER_FIELDS
     headers = [h for h, _ in plain] + [h for h, _ in BYTE_FIELDS]
     rows = []
     for item in migrations:
-        row = [list_cell(getattr(item, attr, None)) for _, attr in plain]
-        row += [raw_cell(getattr(item, attr, None)) for _, attr in BYTE_FIELDS]
+        row = [list_cell(getattr(item, attr)) for _, attr in plain]
+        row += [raw_cell(getattr(item, attr)) for _, attr in BYTE_FIELDS]
         rows.append(row)
     return render_table(headers, rows)
 
 
-def server_migration_dict(migration: Any, minor: int) -> dict[str, object]:
-    """The keys Nova's body has at this version, with their values."""
+def server_migration_dict(
+    migration: models.ServerMigration, version: APIVersion
+) -> dict[str, object]:
+    """The keys Nova's body has at ``version``, with their values."""
     data: dict[str, object] = {}
     for since, keys in SERVER_MIGRATION_KEYS:
-        if minor >= since:
+        if version >= since:
             for key in keys:
-                data[key] = getattr(migration, key, None)
+                data[key] = getattr(migration, key)
     return data
 
 
-def migration_table(migrations: Iterable[Any], minor: int) -> str:
+def migration_table(
+    migrations: Iterable[models.Migration], version: APIVersion
+) -> str:
+    """``nova migration-list``'s table at ``version``."""
     columns: list[tuple[str, str, Callable[[object], str]]] = []
-    if minor >= 23:
+    if version >= V2_23:
         columns.append(("Id", "id", list_cell))
-    if minor >= 59:
+    if version >= V2_59:
         columns.append(("UUID", "uuid", list_cell))
     columns += [(h, a, list_cell) for h, a in MIGRATION_BASE_FIELDS]
     columns += [(h, a, raw_cell) for h, a in MIGRATION_FLAVOR_FIELDS]
     columns += [(h, a, list_cell) for h, a in MIGRATION_TIME_FIELDS]
-    if minor >= 23:
+    if version >= V2_23:
         columns.append(("Type", "migration_type", raw_cell))
-    if minor >= 80:
+    if version >= V2_80:
         columns += [(h, a, list_cell) for h, a in OWNER_FIELDS]
     rows = [
-        [cell(getattr(item, attr, None)) for _, attr, cell in columns]
+        [cell(getattr(item, attr)) for _, attr, cell in columns]
         for item in migrations
     ]
     return render_table([h for h, _, _ in columns], rows)
 
 
-def find_server(nova: NovaClient, name_or_id: str) -> Any:
+def find_server(nova: v2_client.Client, name_or_id: str) -> models.Server:
     """Resolve a server as nova does, with nova's two messages."""
-    from migabortclient import exceptions
-
     try:
         return nova.servers.find(name_or_id)
     except exceptions.NoUniqueMatch as exc:
@@ -690,16 +771,20 @@ def _out(text: str) -> None:
 
 
 def do_live_migration_abort(
-    nova: NovaClient, args: argparse.Namespace
+    nova: v2_client.Client, args: argparse.Namespace
 ) -> None:
+    # Checked first: without a migration id we list before aborting, and
+    # an abort that cannot be sent should not cost that request.
+    require_version(nova, V2_24, "live-migration-abort")
     server = find_server(nova, args.server)
-    migration = args.migration
+    migration: int | str | None = args.migration
     if migration is None:
         migration = _only_live_migration(nova, server)
-    nova.server_migrations.abort(server, migration)
+    request_id = nova.server_migrations.abort(server, migration)
+    LOG.debug("abort accepted: instance action %s", request_id)
 
 
-def _only_live_migration(nova: NovaClient, server: Any) -> str:
+def _only_live_migration(nova: v2_client.Client, server: models.Server) -> int:
     """The server's one in-progress live migration; refuse to guess."""
     found = nova.server_migrations.list(server)
     if not found:
@@ -707,38 +792,40 @@ def _only_live_migration(nova: NovaClient, server: Any) -> str:
             f"Server {server.id} has no live migration in progress."
         )
     if len(found) > 1:
-        ids = ", ".join(str(m.id) for m in found)
+        listed = ", ".join(f"{m.id} ({m.status})" for m in found)
         raise CommandError(
             f"Server {server.id} has {len(found)} live migrations in "
-            f"progress ({ids}); name the one to abort."
+            f"progress: {listed}; name the one to abort."
         )
     LOG.debug("aborting migration %s of server %s", found[0].id, server.id)
-    return str(found[0].id)
+    return found[0].id
 
 
 def do_live_migration_force_complete(
-    nova: NovaClient, args: argparse.Namespace
+    nova: v2_client.Client, args: argparse.Namespace
 ) -> None:
+    require_version(nova, V2_22, "live-migration-force-complete")
     server = find_server(nova, args.server)
-    nova.server_migrations.force_complete(server, args.migration)
+    request_id = nova.server_migrations.force_complete(server, args.migration)
+    LOG.debug("force-complete accepted: instance action %s", request_id)
 
 
 def do_server_migration_list(
-    nova: NovaClient, args: argparse.Namespace
+    nova: v2_client.Client, args: argparse.Namespace
 ) -> None:
+    require_version(nova, V2_23, "server-migration-list")
     server = find_server(nova, args.server)
     migrations = nova.server_migrations.list(server)
-    minor = version_minor(nova.api_version)
-    _out(server_migration_table(migrations, minor))
+    _out(server_migration_table(migrations, nova.api_version))
 
 
 def do_server_migration_show(
-    nova: NovaClient, args: argparse.Namespace
+    nova: v2_client.Client, args: argparse.Namespace
 ) -> None:
+    require_version(nova, V2_23, "server-migration-show")
     server = find_server(nova, args.server)
     migration = nova.server_migrations.get(server, args.migration)
-    minor = version_minor(nova.api_version)
-    _out(render_dict(server_migration_dict(migration, minor)))
+    _out(render_dict(server_migration_dict(migration, nova.api_version)))
 
 
 def _check_time(option: str, value: str | None) -> None:
@@ -750,41 +837,59 @@ def _check_time(option: str, value: str | None) -> None:
         raise CommandError(f"Invalid {option} value: {value}") from exc
 
 
-def do_migration_list(nova: NovaClient, args: argparse.Namespace) -> None:
+# nova offers these migration-list options only from these versions.
+MIGRATION_LIST_OPTION_VERSIONS: Final = (
+    ("--marker", "marker", V2_59),
+    ("--limit", "limit", V2_59),
+    ("--changes-since", "changes_since", V2_59),
+    ("--changes-before", "changes_before", APIVersion(2, 66)),
+    ("--project-id", "project_id", V2_80),
+    ("--user-id", "user_id", V2_80),
+)
+
+
+def do_migration_list(
+    nova: v2_client.Client, args: argparse.Namespace
+) -> None:
+    for flag, dest, minimum in MIGRATION_LIST_OPTION_VERSIONS:
+        if getattr(args, dest) is not None:
+            require_version(nova, minimum, f"migration-list {flag}")
     _check_time("changes-since", args.changes_since)
     _check_time("changes-before", args.changes_before)
-    filters: dict[str, Any] = {
-        "host": args.host,
-        "status": args.status,
-        "migration_type": args.migration_type,
-        "source_compute": args.source_compute,
-        "instance_uuid": args.instance_uuid,
-        "changes_since": args.changes_since,
-        "changes_before": args.changes_before,
-        "user_id": args.user_id,
-        "project_id": args.project_id,
-        "limit": args.limit,
-        "marker": args.marker,
-    }
-    given = {key: value for key, value in filters.items() if value is not None}
-    migrations: Iterable[Any] = nova.migrations.list(**given)
+    migrations: Iterable[models.Migration] = nova.migrations.list(
+        host=args.host,
+        status=args.status,
+        migration_type=args.migration_type,
+        source_compute=args.source_compute,
+        instance_uuid=args.instance_uuid,
+        changes_since=args.changes_since,
+        changes_before=args.changes_before,
+        user_id=args.user_id,
+        project_id=args.project_id,
+        limit=args.limit,
+        marker=args.marker,
+    )
     if args.limit is not None:
         # The library follows pages; --limit caps what is shown, as in nova.
         migrations = itertools.islice(migrations, max(args.limit, 0))
-    minor = version_minor(nova.api_version)
-    _out(migration_table(list(migrations), minor))
+    _out(migration_table(list(migrations), nova.api_version))
 
 
-def do_live_migration(nova: NovaClient, args: argparse.Namespace) -> None:
+def do_live_migration(
+    nova: v2_client.Client, args: argparse.Namespace
+) -> None:
     server = find_server(nova, args.server)
     block: bool | str
     if args.block_migrate:
         block = True
-    elif version_minor(nova.api_version) >= 25:
+    elif nova.api_version >= V2_25:
         block = "auto"
     else:
         block = False
-    nova.servers.live_migrate(server, host=args.host, block_migration=block)
+    request_id = nova.servers.live_migrate(
+        server, host=args.host, block_migration=block
+    )
+    LOG.debug("live migration accepted: instance action %s", request_id)
 
 
 COMMANDS: Mapping[str, Command] = {
@@ -865,7 +970,14 @@ def check_credentials(args: argparse.Namespace) -> None:
         )
 
 
-def make_client(args: argparse.Namespace) -> NovaClient:
+def make_client(args: argparse.Namespace) -> v2_client.Client:
+    """The library's client, its microversion settled.
+
+    The version is pinned or negotiated here (one version-document
+    request), so a version no side can use fails as nova does (exit 1),
+    and a command the version lacks later fails as nova does (exit 2).
+    """
+    version = requested_version(args.os_compute_api_version)
     check_credentials(args)
     from keystoneauth1 import loading
 
@@ -875,7 +987,9 @@ def make_client(args: argparse.Namespace) -> NovaClient:
     if token and args.endpoint_override:
         from keystoneauth1 import token_endpoint
 
-        auth: Any = token_endpoint.Token(args.endpoint_override, token)
+        auth: plugin.BaseAuthPlugin | None = token_endpoint.Token(
+            args.endpoint_override, token
+        )
     else:
         if args.os_auth_url and "v2.0" not in args.os_auth_url:
             # Keystone v3 needs domains; nova assumes "default" too.
@@ -896,9 +1010,13 @@ def make_client(args: argparse.Namespace) -> NovaClient:
         options["service_type"] = args.service_type
     if args.service_name:
         options["service_name"] = args.service_name
-    version = requested_version(args.os_compute_api_version)
-    LOG.debug("compute API version requested: %s", version)
-    nova: NovaClient = client.Client(version, session=session, **options)
+    LOG.debug("compute API version requested: %s", version or "auto")
+    nova = client.Client(version or "auto", session=session, **options)
+    try:
+        in_use = nova.api_version
+    except exceptions.UnsupportedVersion as exc:
+        raise VersionError(exc.message) from exc
+    LOG.debug("compute API version in use: %s", in_use)
     return nova
 
 
@@ -1030,7 +1148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         LOG.debug("command failed", exc_info=True)
         print(format_error(exc), file=sys.stderr)
-        return EXIT_FAILURE
+        return exit_code_for(exc)
 
 
 if __name__ == "__main__":

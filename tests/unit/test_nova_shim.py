@@ -20,7 +20,10 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from migabortclient import exceptions
 from migabortclient import nova_shim
+from migabortclient.api_versions import APIVersion
+from migabortclient.v2 import models
 
 
 def _novaclient_output(func: Any, *args: Any) -> str:
@@ -130,13 +133,19 @@ class TestNovaLayouts(testtools.TestCase):
             return _novaclient_output(func, cs, args)
 
     def test_server_migration_list_matches_novaclient_2_23(self) -> None:
-        got = nova_shim.server_migration_table([_Obj(**SERVER_MIGRATION)], 23)
+        got = nova_shim.server_migration_table(
+            [models.ServerMigration.from_api(SERVER_MIGRATION)],
+            APIVersion(2, 23),
+        )
         self.assertEqual(
             self._novaclient_server_migration_list(23), _shim_output(got)
         )
 
     def test_server_migration_list_matches_novaclient_2_80(self) -> None:
-        got = nova_shim.server_migration_table([_Obj(**SERVER_MIGRATION)], 80)
+        got = nova_shim.server_migration_table(
+            [models.ServerMigration.from_api(SERVER_MIGRATION)],
+            APIVersion(2, 80),
+        )
         expected = self._novaclient_server_migration_list(80)
         self.assertEqual(expected, _shim_output(got))
         self.assertIn("| None ", got)  # null counters print None, as nova
@@ -158,7 +167,9 @@ class TestNovaLayouts(testtools.TestCase):
             expected = _novaclient_output(
                 v2shell._print_migrations, cs, [_Obj(**item)]
             )
-            got = nova_shim.migration_table([_Obj(**item)], minor)
+            got = nova_shim.migration_table(
+                [models.Migration.from_api(item)], APIVersion(2, minor)
+            )
             self.assertEqual(expected, _shim_output(got), f"2.{minor}")
 
     def test_show_matches_novaclient_print_dict(self) -> None:
@@ -166,10 +177,12 @@ class TestNovaLayouts(testtools.TestCase):
 
         for minor, dropped in ((23, 3), (59, 2), (80, 0)):
             data = nova_shim.server_migration_dict(
-                _Obj(**SERVER_MIGRATION), minor
+                models.ServerMigration.from_api(SERVER_MIGRATION),
+                APIVersion(2, minor),
             )
             self.assertEqual(len(SERVER_MIGRATION) - dropped, len(data))
-            expected = _novaclient_output(utils.print_dict, dict(data))
+            raw = {key: SERVER_MIGRATION[key] for key in data}
+            expected = _novaclient_output(utils.print_dict, raw)
             got = nova_shim.render_dict(data)
             self.assertEqual(expected, _shim_output(got))
 
@@ -184,19 +197,18 @@ class TestNovaLayouts(testtools.TestCase):
         )
 
 
-class _HttpFailure(Exception):
-    def __init__(
-        self, status: int, message: str, request_id: str | None
-    ) -> None:
-        super().__init__(message)
-        self.http_status = status
-        self.message = message
-        self.request_id = request_id
+def _http_failure(
+    status: int, message: str, request_id: str | None
+) -> exceptions.HttpError:
+    """The library's error for an HTTP status, as _http builds it."""
+    return exceptions.class_for_status(status)(
+        message, http_status=status, request_id=request_id
+    )
 
 
 class TestFormatError(testtools.TestCase):
     def test_conflict_line_matches_nova(self) -> None:
-        exc = _HttpFailure(409, "Instance x is in an invalid state", "req-1")
+        exc = _http_failure(409, "Instance x is in an invalid state", "req-1")
         self.assertEqual(
             "ERROR (Conflict): Instance x is in an invalid state "
             "(HTTP 409) (Request-ID: req-1)",
@@ -210,7 +222,7 @@ class TestFormatError(testtools.TestCase):
             expected = nova_exc.from_response(
                 mock.Mock(status_code=status, headers={}), None, "/", "GET"
             )
-            line = nova_shim.format_error(_HttpFailure(status, "m", None))
+            line = nova_shim.format_error(_http_failure(status, "m", None))
             self.assertEqual(
                 f"ERROR ({type(expected).__name__}): m (HTTP {status})", line
             )
@@ -243,6 +255,109 @@ class TestFormatError(testtools.TestCase):
             "ERROR (ConnectFailure): Unable to establish connection",
             nova_shim.format_error(wrapper),
         )
+
+    def test_library_validation_error_is_a_command_error(self) -> None:
+        exc = exceptions.ValidationError("Migration ID 0 is out of range.")
+        self.assertEqual(
+            "ERROR (CommandError): Migration ID 0 is out of range.",
+            nova_shim.format_error(exc),
+        )
+        self.assertEqual(1, nova_shim.exit_code_for(exc))
+
+    def test_unsupported_version_in_a_command_exits_2(self) -> None:
+        # nova does not offer a command its version lacks: usage, exit 2.
+        for exc in (
+            exceptions.UnsupportedVersion("X requires 2.59; pinned to 2.58."),
+            nova_shim.CommandUnavailable("X requires 2.59; pinned to 2.58."),
+        ):
+            self.assertEqual(
+                "ERROR (UnsupportedVersion): X requires 2.59; pinned to 2.58.",
+                nova_shim.format_error(exc),
+            )
+            self.assertEqual(2, nova_shim.exit_code_for(exc))
+
+    def test_bad_version_argument_exits_1(self) -> None:
+        exc = nova_shim.VersionError("Compute API version '2.x' is bad.")
+        self.assertEqual(
+            "ERROR (UnsupportedVersion): Compute API version '2.x' is bad.",
+            nova_shim.format_error(exc),
+        )
+        self.assertEqual(1, nova_shim.exit_code_for(exc))
+
+    def test_not_applied_keeps_status_and_request_id(self) -> None:
+        exc = exceptions.NotApplied(
+            "abort not applied: Bad Gateway; migration 3 is running.",
+            migration_id=3,
+            status="running",
+            http_status=502,
+            request_id="req-3",
+        )
+        self.assertEqual(
+            "ERROR (ClientException): abort not applied: Bad Gateway; "
+            "migration 3 is running. (HTTP 502) (Request-ID: req-3)",
+            nova_shim.format_error(exc),
+        )
+
+    def test_library_connection_error_names_keystoneauth_cause(self) -> None:
+        from keystoneauth1 import exceptions as ksa_exc
+
+        cause = ksa_exc.ConnectFailure("Unable to establish connection")
+        exc = exceptions.ConnectionError("GET /servers failed")
+        exc.__cause__ = cause
+        self.assertEqual(
+            "ERROR (ConnectFailure): Unable to establish connection",
+            nova_shim.format_error(exc),
+        )
+
+
+class TestVersions(testtools.TestCase):
+    def test_negotiate_spellings(self) -> None:
+        for text in (None, "", "2", "2.0", "2.latest", "auto", "LATEST"):
+            self.assertIsNone(nova_shim.requested_version(text))
+
+    def test_pinned_version(self) -> None:
+        self.assertEqual(
+            APIVersion(2, 65), nova_shim.requested_version(" 2.65 ")
+        )
+
+    def test_bad_versions_fail_before_any_request(self) -> None:
+        for text, words in (
+            ("2.x", "invalid format"),
+            ("3.0", "not supported"),
+            ("2.999", "not supported"),
+            ("2.0.1", "invalid format"),
+        ):
+            exc = self.assertRaises(
+                nova_shim.VersionError, nova_shim.requested_version, text
+            )
+            self.assertIn(words, str(exc))
+
+    def test_require_version_names_pin_or_server(self) -> None:
+        nova = mock.Mock()
+        nova.api_version = APIVersion(2, 22)
+        nova.http.pinned = APIVersion(2, 22)
+        exc = self.assertRaises(
+            nova_shim.CommandUnavailable,
+            nova_shim.require_version,
+            nova,
+            APIVersion(2, 23),
+            "server-migration-list",
+        )
+        self.assertEqual(
+            "server-migration-list requires compute API version 2.23 or "
+            "later; this client is pinned to 2.22.",
+            str(exc),
+        )
+        nova.http.pinned = None
+        exc = self.assertRaises(
+            nova_shim.CommandUnavailable,
+            nova_shim.require_version,
+            nova,
+            APIVersion(2, 23),
+            "server-migration-list",
+        )
+        self.assertIn("the server's maximum is 2.22", str(exc))
+        nova_shim.require_version(nova, APIVersion(2, 22), "ok")
 
 
 class TestParsing(testtools.TestCase):
@@ -349,11 +464,6 @@ class TestParsing(testtools.TestCase):
         args = self._parse("--os-token", "t", "migration-list")
         self.assertEqual("token", args.os_auth_type)
 
-    def test_requested_version(self) -> None:
-        for text in (None, "", "2", "2.0", "2.latest", "auto"):
-            self.assertEqual("auto", nova_shim.requested_version(text))
-        self.assertEqual("2.65", nova_shim.requested_version("2.65"))
-
     def test_missing_credentials_fail_like_nova(self) -> None:
         args = self._parse("migration-list")
         exc = self.assertRaises(
@@ -431,7 +541,7 @@ class TestMainAndHandoff(testtools.TestCase):
 
     def test_api_error_printed_as_nova_line_exit_1(self) -> None:
         def failing(argv: Any) -> int:
-            raise _HttpFailure(409, "wrong state", "req-9")
+            raise _http_failure(409, "wrong state", "req-9")
 
         with mock.patch.object(nova_shim, "run", failing):
             code, out, err = self._run("live-migration-abort", "vm1", "3")
@@ -443,13 +553,20 @@ class TestMainAndHandoff(testtools.TestCase):
         )
 
 
+def _server_migration(mid: int, status: str = "running") -> Any:
+    return models.ServerMigration.from_api(
+        dict(SERVER_MIGRATION, id=mid, status=status)
+    )
+
+
 class TestCommandLogic(testtools.TestCase):
     """Command bodies against a fake client (no HTTP)."""
 
     def _nova(self, minor: int, migrations: list[Any]) -> mock.Mock:
         nova = mock.Mock()
-        nova.api_version = types.SimpleNamespace(ver_minor=minor)
-        nova.servers.find.return_value = _Obj(id="srv-uuid")
+        nova.api_version = APIVersion(2, minor)
+        nova.http.pinned = None
+        nova.servers.find.return_value = models.Server(id="srv-uuid")
         nova.server_migrations.list.return_value = migrations
         return nova
 
@@ -458,18 +575,21 @@ class TestCommandLogic(testtools.TestCase):
             return nova_shim.build_parser(argv).parse_args(list(argv))
 
     def test_abort_without_id_uses_the_one_migration(self) -> None:
-        nova = self._nova(104, [_Obj(id=12)])
+        nova = self._nova(104, [_server_migration(12)])
         nova_shim.do_live_migration_abort(
             nova, self._args("live-migration-abort", "vm1")
         )
         nova.server_migrations.abort.assert_called_once_with(
-            nova.servers.find.return_value, "12"
+            nova.servers.find.return_value, 12
         )
 
     def test_abort_without_id_refuses_to_guess(self) -> None:
         for found, text in (
             ([], "no live migration"),
-            ([_Obj(id=1), _Obj(id=2)], "(1, 2)"),
+            (
+                [_server_migration(1, "queued"), _server_migration(2)],
+                "1 (queued), 2 (running)",
+            ),
         ):
             nova = self._nova(104, found)
             exc = self.assertRaises(
@@ -491,9 +611,41 @@ class TestCommandLogic(testtools.TestCase):
             nova.servers.find.return_value, "7"
         )
 
+    def test_abort_below_2_24_fails_before_any_lookup(self) -> None:
+        nova = self._nova(23, [_server_migration(12)])
+        exc = self.assertRaises(
+            nova_shim.CommandUnavailable,
+            nova_shim.do_live_migration_abort,
+            nova,
+            self._args("live-migration-abort", "vm1"),
+        )
+        self.assertIn("requires compute API version 2.24", str(exc))
+        nova.servers.find.assert_not_called()
+        nova.server_migrations.list.assert_not_called()
+
+    def test_commands_check_their_minimum_version(self) -> None:
+        for minor, argv in (
+            (21, ["live-migration-force-complete", "vm1", "3"]),
+            (22, ["server-migration-list", "vm1"]),
+            (22, ["server-migration-show", "vm1", "3"]),
+            (58, ["migration-list", "--limit", "1"]),
+            (58, ["migration-list", "--changes-since", "2026-01-01"]),
+            (65, ["migration-list", "--changes-before", "2026-01-01"]),
+            (79, ["migration-list", "--user-id", "u"]),
+            (79, ["migration-list", "--project-id", "p"]),
+        ):
+            nova = self._nova(minor, [])
+            args = self._args(*argv)
+            self.assertRaises(
+                nova_shim.CommandUnavailable, args.run, nova, args
+            )
+            nova.servers.find.assert_not_called()
+            nova.migrations.list.assert_not_called()
+
     def test_live_migration_block_default_follows_version(self) -> None:
         for minor, argv, expected in (
             (104, [], "auto"),
+            (25, [], "auto"),
             (24, [], False),
             (104, ["--block-migrate"], True),
         ):
@@ -515,12 +667,17 @@ class TestCommandLogic(testtools.TestCase):
             nova_shim.do_migration_list(
                 nova, self._args("migration-list", "--host", "h1")
             )
-        nova.migrations.list.assert_called_once_with(host="h1")
+        (call,) = nova.migrations.list.call_args_list
+        given = {k: v for k, v in call.kwargs.items() if v is not None}
+        self.assertEqual({"host": "h1"}, given)
         self.assertIn("| Id | UUID |", out.getvalue())
 
     def test_migration_list_limit_caps_followed_pages(self) -> None:
         nova = self._nova(104, [])
-        items = [_Obj(id=i, uuid=f"u{i}") for i in range(5)]
+        items = [
+            models.Migration(id=i, status="done", uuid=f"u{i}")
+            for i in range(5)
+        ]
         nova.migrations.list.return_value = iter(items)
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
