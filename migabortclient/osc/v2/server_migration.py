@@ -136,7 +136,8 @@ def describe_error(exc: BaseException) -> str:
     message = getattr(exc, "message", None) or str(exc)
     status = getattr(exc, "http_status", None)
     request_id = getattr(exc, "request_id", None)
-    parts = [str(message).strip()]
+    # One line, whatever the message holds (Nova's 500 text has a newline).
+    parts = [" ".join(str(message).split())]
     if status:
         parts.append(f"(HTTP {status})")
     if request_id:
@@ -150,8 +151,12 @@ def describe_error(exc: BaseException) -> str:
     return line
 
 
-def exit_code_for(exc: BaseException) -> int | None:
-    """Map an exception to our exit code; None means "not ours"."""
+def exit_code_for(exc: BaseException, *, pinned: bool = False) -> int | None:
+    """Map an exception to our exit code; None means "not ours".
+
+    A version the user pinned that is malformed, unknown or too old for
+    the command is a usage error (2); a server too old is a failure (1).
+    """
     if isinstance(exc, UsageError):
         return EXIT_USAGE
     if isinstance(exc, OperationFailed):
@@ -159,6 +164,8 @@ def exit_code_for(exc: BaseException) -> int | None:
     from migabortclient import exceptions
 
     if isinstance(exc, exceptions.ValidationError):
+        return EXIT_USAGE
+    if isinstance(exc, exceptions.UnsupportedVersion) and pinned:
         return EXIT_USAGE
     if isinstance(exc, exceptions.WaitTimeout):
         return EXIT_TIMEOUT
@@ -176,7 +183,7 @@ class MigrationCommandMixin:
         try:
             return int(super().run(parsed_args) or 0)  # type: ignore[misc]
         except Exception as exc:
-            code = exit_code_for(exc)
+            code = exit_code_for(exc, pinned=self._version_pinned())
             if code is None:
                 raise
             if getattr(self.app.options, "debug", False):
@@ -186,6 +193,24 @@ class MigrationCommandMixin:
 
     def nova(self) -> Any:
         return self.app.client_manager.migabort
+
+    def _version_pinned(self) -> bool:
+        """Whether the user chose the compute API version (or a bad one).
+
+        Both shells keep ``--os-compute-api-version`` (and its
+        environment variable) in ``os_compute_api_version``.
+        """
+        options = getattr(self.app, "options", None)
+        value = getattr(options, "os_compute_api_version", None)
+        if not value:
+            return False
+        from migabortclient import api_versions
+        from migabortclient import exceptions
+
+        try:
+            return api_versions.parse_requested(str(value)) is not None
+        except exceptions.ClientException:
+            return True
 
     def out(self, line: str) -> None:
         self.app.stdout.write(line + "\n")
@@ -206,23 +231,86 @@ def _in_progress_migrations(
 
 def pick_migration(
     nova: Any, server: models.Server, migration: str | None
-) -> str:
-    """The migration to act on: the one given, or the only one running."""
+) -> int:
+    """The id of the migration to act on: the one given (an id, or a
+    UUID with 2.59+), or the server's only in-progress live migration.
+
+    A UUID is looked up in the server's list, which project managers may
+    read, so that later steps (``--wait``) can follow the migration by id
+    even once it has left the list.
+    """
     if migration is not None:
-        return migration
-    found = _in_progress_migrations(nova, server)
-    if not found:
+        check_migration_ref(migration)
+        ref = migration.strip()
+        if ref.isdigit():
+            return int(ref)
+        found: models.ServerMigration = nova.server_migrations.get(
+            server.id, ref
+        )
+        return int(found.id)
+    items = _in_progress_migrations(nova, server)
+    if not items:
         raise OperationFailed(
             f"Server {server.name} ({server.id}) has no in-progress live "
             "migration."
         )
-    if len(found) > 1:
-        listed = ", ".join(f"{m.id} ({m.status})" for m in found)
+    if len(items) > 1:
+        listed = ", ".join(f"{m.id} ({m.status})" for m in items)
         raise OperationFailed(
-            f"Server {server.name} ({server.id}) has {len(found)} "
+            f"Server {server.name} ({server.id}) has {len(items)} "
             f"in-progress live migrations: {listed}. Name one."
         )
-    return str(found[0].id)
+    return int(items[0].id)
+
+
+def read_migration(
+    nova: Any, server: models.Server, mid: int
+) -> models.ServerMigration | None:
+    """The migration from the server's in-progress list, or None once it
+    has left it. The list (unlike ``show``) is open to project managers."""
+    for item in nova.server_migrations.list(server.id):
+        if item.id == mid:
+            found: models.ServerMigration = item
+            return found
+    return None
+
+
+def final_status(nova: Any, server: models.Server, mid: int) -> str | None:
+    """The migration's status from os-migrations, or None if unreadable.
+
+    Nova lets a project manager list os-migrations only with
+    ``project_id`` set to their own project (2.80+); a server they can see
+    is in that project, so that is the second try after a 403.
+    """
+    from migabortclient import exceptions
+
+    tries: list[dict[str, str]] = [{}]
+    if server.project_id and at_least(nova, "2.80"):
+        tries.append({"project_id": server.project_id})
+    for extra in tries:
+        try:
+            for item in nova.migrations.list(instance_uuid=server.id, **extra):
+                if item.id == mid:
+                    return str(item.status)
+            return None
+        except exceptions.Forbidden as exc:
+            LOG.debug("os-migrations %s: %s", extra or "unfiltered", exc)
+    return None
+
+
+def complete_outcome(
+    nova: Any, server: models.Server, outcome: models.Outcome
+) -> models.Outcome:
+    """Fill in the final status when the library could not read it
+    (os-migrations refused by policy for a project manager)."""
+    if outcome.status is not None:
+        return outcome
+    import dataclasses
+
+    status = final_status(nova, server, outcome.migration_id)
+    if status is None:
+        return outcome
+    return dataclasses.replace(outcome, status=status)
 
 
 # ---------------------------------------------------------------- list
@@ -310,7 +398,9 @@ class ListServerMigration(MigrationCommandMixin, lister.Lister):
             "--limit",
             metavar="<limit>",
             type=non_negative_int,
-            help="Page size asked of the server (2.59+)",
+            help="Return at most this many migrations, as one page of "
+            "this size (as python-openstackclient does; 0 means no limit; "
+            "2.59+). Use --max-items to follow pages up to a total",
         )
         parser.add_argument(
             "--marker",
@@ -321,7 +411,8 @@ class ListServerMigration(MigrationCommandMixin, lister.Lister):
             "--max-items",
             metavar="<max-items>",
             type=non_negative_int,
-            help="Stop after this many migrations in total",
+            help="Return at most this many migrations in total, following "
+            "pages as needed (0 means no limit)",
         )
         parser.add_argument(
             "--changes-since",
@@ -375,7 +466,10 @@ class ListServerMigration(MigrationCommandMixin, lister.Lister):
         project_id = self._identity(
             "project", parsed_args.project, parsed_args.project_domain
         )
-        found = nova.migrations.list(
+        cap, page_size = list_bounds(
+            nova, parsed_args.limit, parsed_args.max_items
+        )
+        found: Iterable[models.Migration] = nova.migrations.list(
             host=parsed_args.host,
             status=parsed_args.status,
             migration_type=migration_type,
@@ -384,11 +478,13 @@ class ListServerMigration(MigrationCommandMixin, lister.Lister):
             changes_before=parsed_args.changes_before,
             user_id=user_id,
             project_id=project_id,
-            limit=parsed_args.limit,
+            limit=page_size,
             marker=parsed_args.marker,
         )
-        if parsed_args.max_items is not None:
-            found = itertools.islice(found, parsed_args.max_items)
+        if cap is not None:
+            # The library follows every page; stop after ``cap`` rows
+            # without asking for the next page.
+            found = itertools.islice(found, cap)
         cols = list_columns(
             nova,
             with_project=bool(parsed_args.project),
@@ -417,6 +513,27 @@ class ListServerMigration(MigrationCommandMixin, lister.Lister):
             raise OperationFailed(
                 f"Cannot resolve {kind} {value!r}: {exc}"
             ) from exc
+
+
+def list_bounds(
+    nova: Any, limit: int | None, max_items: int | None
+) -> tuple[int | None, int | None]:
+    """(most rows to show, page size to ask Nova for), as OSC 10.5 does.
+
+    python-openstackclient sends ``--limit`` as the page size and reads
+    only that one page, so ``--limit N`` prints at most N rows;
+    ``--max-items`` caps the total across pages and, without ``--limit``,
+    is also the page size. 0 means "no limit" for both, as in OSC.
+    """
+    limit = limit or None
+    max_items = max_items or None
+    caps = [n for n in (limit, max_items) if n is not None]
+    cap = min(caps) if caps else None
+    page_size = limit
+    if page_size is None and max_items is not None:
+        # Only a hint; below 2.59 Nova has no paging and ignores it.
+        page_size = max_items if at_least(nova, "2.59") else None
+    return cap, page_size
 
 
 def looks_like_id(value: str) -> bool:
@@ -459,11 +576,22 @@ def show_columns(nova: Any) -> list[tuple[str, str]]:
     return cols
 
 
+# Nova's migration ids are database integers (signed 32-bit).
+MAX_MIGRATION_ID = 2**31 - 1
+
+
 def check_migration_ref(ref: str) -> None:
-    if ref.isdigit():
+    """A migration id (1 to 2**31-1) or UUID; checked before any request."""
+    text = ref.strip()
+    if text.isascii() and text.isdigit():
+        if not 1 <= int(text) <= MAX_MIGRATION_ID:
+            raise UsageError(
+                f"<migration> {text} is out of range: migration IDs are "
+                f"between 1 and {MAX_MIGRATION_ID}"
+            )
         return
     try:
-        uuid.UUID(ref)
+        uuid.UUID(text)
     except ValueError:
         raise UsageError(
             f"<migration> must be a migration ID or UUID, not {ref!r}"
@@ -473,25 +601,11 @@ def check_migration_ref(ref: str) -> None:
 def get_migration(
     nova: Any, server: models.Server, ref: str
 ) -> models.ServerMigration:
-    """By integer id, or (2.59+) by UUID from the server's list."""
-    if ref.isdigit():
-        found: models.ServerMigration = nova.server_migrations.get(
-            server.id, ref
-        )
-        return found
-    if not at_least(nova, "2.59"):
-        raise UsageError(
-            "Showing a migration by UUID requires --os-compute-api-version "
-            f"2.59 or later; the session uses {nova.api_version}."
-        )
-    for item in nova.server_migrations.list(server.id):
-        if item.uuid == ref:
-            match: models.ServerMigration = item
-            return match
-    raise OperationFailed(
-        f"In-progress live migration {ref} is not found for server "
-        f"{server.id}."
+    """By integer id (admins), or (2.59+) by UUID from the server's list."""
+    found: models.ServerMigration = nova.server_migrations.get(
+        server.id, ref.strip()
     )
+    return found
 
 
 class ShowServerMigration(MigrationCommandMixin, show.ShowOne):
@@ -541,10 +655,22 @@ def progress_line(item: models.ServerMigration) -> str:
     return ", ".join(parts)
 
 
-def _host_of(outcome: models.Outcome) -> str:
-    server = outcome.server
-    host = getattr(server, "host", None) if server is not None else None
-    return str(host) if host else "an unknown host"
+def _request_note(request_id: str | None) -> str:
+    return f" (request {request_id})" if request_id else ""
+
+
+def _host_of(outcome: models.Outcome, *, source: bool) -> str:
+    """Where the server is now: its host (admins see it), else the
+    migration's source or destination, else a plain description."""
+    if outcome.server is not None and outcome.server.host:
+        return outcome.server.host
+    mig = outcome.migration
+    host = None
+    if mig is not None:
+        host = mig.source_compute if source else mig.dest_compute
+    if host:
+        return host
+    return "its source host" if source else "its destination host"
 
 
 def _action_failure(outcome: models.Outcome) -> str | None:
@@ -552,29 +678,40 @@ def _action_failure(outcome: models.Outcome) -> str | None:
     action = outcome.action
     if action is None:
         return None
-    for event in getattr(action, "events", None) or ():
-        result = str(getattr(event, "result", "") or "")
-        if result.lower() not in ("error", "failed"):
-            continue
-        detail = getattr(event, "details", None)
+    for event in action.failed_events:
+        detail = event.details
         if not detail:
-            lines = str(getattr(event, "traceback", "") or "").splitlines()
+            lines = (event.traceback or "").splitlines()
             detail = next((ln for ln in reversed(lines) if ln.strip()), "")
-        detail = str(detail).strip()
+        detail = detail.strip()
         if "NotImplementedError" in detail:
             return "the compute driver does not support this operation"
-        name = getattr(event, "event", "event")
-        return f"{name}: {detail}" if detail else f"{name} failed"
-    message = getattr(action, "message", None)
-    return f"instance action {message}" if message else None
+        return (
+            f"{event.event}: {detail}" if detail else f"{event.event} failed"
+        )
+    if action.message:
+        return f"instance action {action.action}: {action.message}"
+    return None
+
+
+def _action_succeeded(outcome: models.Outcome) -> str | None:
+    """The compute event that records success, if every step finished
+    without error; None when there is no such record."""
+    events = outcome.events
+    if not events or not outcome.succeeded:
+        return None
+    if any(e.result is None for e in events):
+        return None
+    return events[0].event
 
 
 def describe_abort(outcome: models.Outcome) -> tuple[str, int]:
+    """One line for how an abort ended, and the exit code."""
     mid = outcome.migration_id
     if outcome.status == "cancelled":
         return (
             f"aborted: migration {mid} cancelled, server back on "
-            f"{_host_of(outcome)}",
+            f"{_host_of(outcome, source=True)}",
             EXIT_OK,
         )
     failure = _action_failure(outcome)
@@ -582,7 +719,24 @@ def describe_abort(outcome: models.Outcome) -> tuple[str, int]:
         why = failure or "the migration finished before the abort landed"
         return (
             f"abort failed: {why}; migration {mid} {outcome.status}, server "
-            f"now on {_host_of(outcome)}",
+            f"now on {_host_of(outcome, source=False)}",
+            EXIT_FAILURE,
+        )
+    if outcome.status is None and failure is None:
+        event = _action_succeeded(outcome)
+        if event is not None:
+            # os-migrations is closed to this user: the instance action
+            # is the record of what the compute host did.
+            return (
+                f"aborted: migration {mid} is no longer in progress and "
+                f"{event} succeeded, server back on "
+                f"{_host_of(outcome, source=True)}",
+                EXIT_OK,
+            )
+        return (
+            f"abort outcome unknown: migration {mid} is no longer in "
+            "progress, but neither its final status nor the "
+            "live_migration_cancel action could be read",
             EXIT_FAILURE,
         )
     status = outcome.status or "unknown"
@@ -591,15 +745,32 @@ def describe_abort(outcome: models.Outcome) -> tuple[str, int]:
 
 
 def describe_force_complete(outcome: models.Outcome) -> tuple[str, int]:
+    """One line for how a force-complete ended, and the exit code."""
     mid = outcome.migration_id
     if outcome.status == "completed":
         return (
             f"force-completed: migration {mid} completed, server now on "
-            f"{_host_of(outcome)}",
+            f"{_host_of(outcome, source=False)}",
             EXIT_OK,
         )
+    failure = _action_failure(outcome)
+    if outcome.status is None and failure is None:
+        event = _action_succeeded(outcome)
+        if event is not None:
+            return (
+                f"force-completed: migration {mid} is no longer in "
+                f"progress and {event} succeeded, server now on "
+                f"{_host_of(outcome, source=False)}",
+                EXIT_OK,
+            )
+        return (
+            f"force complete outcome unknown: migration {mid} is no "
+            "longer in progress, but neither its final status nor the "
+            "live_migration_force_complete action could be read",
+            EXIT_FAILURE,
+        )
     status = outcome.status or "unknown"
-    why = _action_failure(outcome) or f"migration {mid} ended {status}"
+    why = failure or f"migration {mid} ended {status}"
     return f"force complete failed: {why}", EXIT_FAILURE
 
 
@@ -623,8 +794,9 @@ class _WaitMixin(MigrationCommandMixin):
         self,
         nova: Any,
         server: models.Server,
-        migration: str,
+        migration: int,
         timeout: float,
+        request_id: str | None = None,
     ) -> models.Outcome:
         last: list[str] = []
 
@@ -641,8 +813,9 @@ class _WaitMixin(MigrationCommandMixin):
             timeout=timeout,
             poll_interval=poll_interval(WAIT_POLL_DEFAULT),
             on_poll=on_poll,
+            request_id=request_id,
         )
-        return outcome
+        return complete_outcome(nova, server, outcome)
 
 
 # ---------------------------------------------------------------- abort
@@ -708,12 +881,14 @@ class AbortServerMigration(_WaitMixin, command.Command):
         mid = pick_migration(nova, server, parsed_args.migration)
         request_id = nova.server_migrations.abort(server.id, mid)
         self.out(
-            f"Abort requested for migration {mid} of server {server.name} "
-            f"(request {request_id})."
+            f"Abort requested for migration {mid} of server {server.name}"
+            f"{_request_note(request_id)}."
         )
         if not parsed_args.wait:
             return EXIT_OK
-        outcome = self.wait_for(nova, server, mid, parsed_args.timeout)
+        outcome = self.wait_for(
+            nova, server, mid, parsed_args.timeout, request_id
+        )
         line, code = describe_abort(outcome)
         self.out(line)
         return code
@@ -766,10 +941,8 @@ def validate_abort_args(args: argparse.Namespace) -> None:
         return
     if not args.server:
         raise UsageError("<server> is required (or --host H --all)")
-    if args.migration is not None and not args.migration.isdigit():
-        raise UsageError(
-            f"<migration> must be a migration ID, not {args.migration!r}"
-        )
+    if args.migration is not None:
+        check_migration_ref(args.migration)
 
 
 def abort_many(
@@ -832,23 +1005,21 @@ class ForceCompleteServerMigration(_WaitMixin, command.Command):
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> int:
-        ref = parsed_args.migration
-        if ref is not None and not ref.isdigit():
-            raise UsageError(
-                "<migration> must be a migration ID, not "
-                f"{parsed_args.migration!r}"
-            )
+        if parsed_args.migration is not None:
+            check_migration_ref(parsed_args.migration)
         nova = self.nova()
         server = nova.servers.find(parsed_args.server)
         mid = pick_migration(nova, server, parsed_args.migration)
         request_id = nova.server_migrations.force_complete(server.id, mid)
         self.out(
             f"Force complete requested for migration {mid} of server "
-            f"{server.name} (request {request_id})."
+            f"{server.name}{_request_note(request_id)}."
         )
         if not parsed_args.wait:
             return EXIT_OK
-        outcome = self.wait_for(nova, server, mid, parsed_args.timeout)
+        outcome = self.wait_for(
+            nova, server, mid, parsed_args.timeout, request_id
+        )
         line, code = describe_force_complete(outcome)
         self.out(line)
         return code
@@ -959,8 +1130,8 @@ class WatchServerMigration(MigrationCommandMixin, command.Command):
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> int:
-        from migabortclient import exceptions
-
+        if parsed_args.migration is not None:
+            check_migration_ref(parsed_args.migration)
         nova = self.nova()
         server = nova.servers.find(parsed_args.server)
         mid = pick_migration(nova, server, parsed_args.migration)
@@ -970,13 +1141,14 @@ class WatchServerMigration(MigrationCommandMixin, command.Command):
         deadline = time.monotonic() + parsed_args.timeout
         readings = 0
         while True:
-            try:
-                item = nova.server_migrations.get(server.id, mid)
-            except exceptions.NotFound:
-                self.out(self._ended(nova, server, mid))
-                return EXIT_OK
-            if item.status not in WATCH_ACTIVE:
-                self.out(f"migration {mid} ended: {item.status}")
+            # The list, not show: project managers may read it.
+            item = read_migration(nova, server, mid)
+            if item is None or item.status not in WATCH_ACTIVE:
+                status = final_status(nova, server, mid)
+                if status is None:
+                    self.out(f"migration {mid} is no longer in progress")
+                else:
+                    self.out(f"migration {mid} ended: {status}")
                 return EXIT_OK
             for line in watcher.observe(item, time.monotonic()):
                 self.out(line)
@@ -990,14 +1162,6 @@ class WatchServerMigration(MigrationCommandMixin, command.Command):
                 )
                 return EXIT_TIMEOUT
             time.sleep(interval)
-
-    def _ended(self, nova: Any, server: models.Server, mid: str) -> str:
-        for m in nova.migrations.list(
-            instance_uuid=server.id, migration_type="live-migration"
-        ):
-            if str(m.id) == str(mid):
-                return f"migration {mid} ended: {m.status}"
-        return f"migration {mid} is no longer in progress"
 
 
 def stdout_is_tty() -> bool:

@@ -7,11 +7,14 @@ import datetime
 import os
 import threading
 import types
+import uuid
 from typing import Any
 
 import testtools
 
+from migabortclient import exceptions
 from migabortclient.osc.v2 import server_migration as sm
+from migabortclient.v2 import models
 
 GIB = 1024**3
 T0 = datetime.datetime(2026, 1, 1, 12, 0, 0)
@@ -60,19 +63,29 @@ class TestAbortArguments(testtools.TestCase):
             abort_args(all=True, host="c1", wait=True),
         )
 
-    def test_migration_must_be_an_id(self) -> None:
+    def test_migration_must_be_an_id_or_uuid(self) -> None:
         self.assertRaises(
             sm.UsageError,
             sm.validate_abort_args,
             abort_args(server="vm", migration="abc"),
         )
         sm.validate_abort_args(abort_args(server="vm", migration="42"))
+        sm.validate_abort_args(
+            abort_args(server="vm", migration=str(uuid.UUID(int=7)))
+        )
         sm.validate_abort_args(abort_args(host="c1", all=True))
 
     def test_migration_ref_accepts_id_or_uuid(self) -> None:
         sm.check_migration_ref("42")
         sm.check_migration_ref("8d4a1c44-6d1e-4b70-9a0e-0a3f4c3c9f8e")
-        self.assertRaises(sm.UsageError, sm.check_migration_ref, "x-1")
+        for bad in ("x-1", "-3", "4.5", "", "\u0664\u0662"):
+            self.assertRaises(sm.UsageError, sm.check_migration_ref, bad)
+
+    def test_migration_id_range_checked_locally(self) -> None:
+        for bad in ("0", "2147483648", "99999999999"):
+            err = self.assertRaises(sm.UsageError, sm.check_migration_ref, bad)
+            self.assertIn("out of range", str(err))
+        sm.check_migration_ref("2147483647")
 
 
 class TestPollInterval(testtools.TestCase):
@@ -146,6 +159,25 @@ class TestErrors(testtools.TestCase):
         self.assertEqual(2, sm.exit_code_for(sm.UsageError("x")))
         self.assertEqual(1, sm.exit_code_for(sm.OperationFailed("x")))
 
+    def test_exit_codes_of_library_errors(self) -> None:
+        self.assertEqual(
+            2, sm.exit_code_for(exceptions.ValidationError("bad id"))
+        )
+        timeout = exceptions.WaitTimeout("x", migration_id=1, status="running")
+        self.assertEqual(3, sm.exit_code_for(timeout))
+        self.assertEqual(
+            1,
+            sm.exit_code_for(
+                exceptions.NotApplied("x", migration_id=1, status="running")
+            ),
+        )
+        self.assertIsNone(sm.exit_code_for(RuntimeError("bug")))
+
+    def test_version_too_low_is_usage_only_when_pinned(self) -> None:
+        exc = exceptions.UnsupportedVersion("needs 2.59")
+        self.assertEqual(1, sm.exit_code_for(exc))
+        self.assertEqual(2, sm.exit_code_for(exc, pinned=True))
+
 
 class TestPickMigration(testtools.TestCase):
     def _nova(self, found: list[Any]) -> Any:
@@ -153,12 +185,25 @@ class TestPickMigration(testtools.TestCase):
 
     def test_given_migration_used_as_is(self) -> None:
         server = ns(id="s1", name="vm")
-        self.assertEqual("7", sm.pick_migration(self._nova([]), server, "7"))
+        self.assertEqual(7, sm.pick_migration(self._nova([]), server, "7"))
+
+    def test_given_uuid_resolved_to_its_id(self) -> None:
+        server = ns(id="s1", name="vm")
+        ref = str(uuid.UUID(int=3))
+        seen: list[tuple[str, str]] = []
+
+        def get(server_id: str, migration: str) -> Any:
+            seen.append((server_id, migration))
+            return ns(id=12)
+
+        nova = ns(server_migrations=ns(get=get))
+        self.assertEqual(12, sm.pick_migration(nova, server, ref))
+        self.assertEqual([("s1", ref)], seen)
 
     def test_single_in_progress_picked(self) -> None:
         server = ns(id="s1", name="vm")
         nova = self._nova([ns(id=9, status="running")])
-        self.assertEqual("9", sm.pick_migration(nova, server, None))
+        self.assertEqual(9, sm.pick_migration(nova, server, None))
 
     def test_none_or_several_is_an_error_listing_them(self) -> None:
         server = ns(id="s1", name="vm")
@@ -178,14 +223,29 @@ class TestPickMigration(testtools.TestCase):
                       "(queued)", str(err))  # fmt: skip
 
 
-def _outcome(status: str | None, events: list[Any] | None = None) -> Any:
-    action = None if events is None else ns(events=events, message=None)
-    return ns(
+def _event(result: str | None, **kw: Any) -> models.ActionEvent:
+    return models.ActionEvent(
+        event="compute_live_migration_abort", result=result, **kw
+    )
+
+
+def _outcome(
+    status: str | None,
+    events: list[models.ActionEvent] | None = None,
+    host: str | None = "compute2",
+) -> models.Outcome:
+    action = None
+    if events is not None:
+        action = models.InstanceAction(
+            action="live_migration_cancel",
+            request_id="req-1",
+            events=tuple(events),
+        )
+    return models.Outcome(
         migration_id=42,
-        server_id="s1",
         status=status,
         action=action,
-        server=ns(host="compute2"),
+        server=models.Server(id="s1", host=host),
     )
 
 
@@ -196,11 +256,24 @@ class TestOutcomes(testtools.TestCase):
             sm.describe_abort(_outcome("cancelled", [])),
         )
 
+    def test_host_from_migration_when_server_host_hidden(self) -> None:
+        mig = models.ServerMigration(
+            id=42, server_uuid="s1", status="running", source_compute="c7"
+        )
+        outcome = models.Outcome(
+            migration_id=42,
+            status="cancelled",
+            migration=mig,
+            server=models.Server(id="s1"),
+        )
+        self.assertEqual(
+            ("aborted: migration 42 cancelled, server back on c7", 0),
+            sm.describe_abort(outcome),
+        )
+
     def test_driver_without_abort_is_a_failure(self) -> None:
-        event = ns(
-            event="compute_live_migration_abort",
-            result="Error",
-            details=None,
+        event = _event(
+            "Error",
             traceback="Traceback ...\n  (simulated)\nNotImplementedError\n",
         )
         line, code = sm.describe_abort(_outcome("completed", [event]))
@@ -213,12 +286,43 @@ class TestOutcomes(testtools.TestCase):
             line,
         )
 
-    def test_gone_migration_reported_unknown(self) -> None:
-        line, code = sm.describe_abort(_outcome(None))
+    def test_failure_details_shown(self) -> None:
+        event = _event("Error", details="No active migration job to abort")
         self.assertEqual(
-            ("abort failed: migration 42 ended in status unknown", 1),
+            (
+                "abort failed: compute_live_migration_abort: No active "
+                "migration job to abort",
+                1,
+            ),
+            sm.describe_abort(_outcome("error", [event])),
+        )
+
+    def test_gone_migration_without_records_is_unknown(self) -> None:
+        line, code = sm.describe_abort(_outcome(None))
+        self.assertEqual(1, code)
+        self.assertTrue(
+            line.startswith("abort outcome unknown: migration 42 is no "),
+            line,
+        )
+
+    def test_status_hidden_but_abort_event_succeeded(self) -> None:
+        # A project manager: os-migrations refused, host hidden.
+        line, code = sm.describe_abort(
+            _outcome(None, [_event("Success")], host=None)
+        )
+        self.assertEqual(
+            (
+                "aborted: migration 42 is no longer in progress and "
+                "compute_live_migration_abort succeeded, server back on "
+                "its source host",
+                0,
+            ),
             (line, code),
         )
+
+    def test_unfinished_event_is_not_success(self) -> None:
+        line, code = sm.describe_abort(_outcome(None, [_event(None)]))
+        self.assertEqual(1, code, line)
 
     def test_force_complete_outcomes(self) -> None:
         self.assertEqual(
@@ -227,6 +331,67 @@ class TestOutcomes(testtools.TestCase):
             sm.describe_force_complete(_outcome("completed", [])),
         )  # fmt: skip
         self.assertEqual(1, sm.describe_force_complete(_outcome("error"))[1])
+
+
+class TestListBounds(testtools.TestCase):
+    """--limit/--max-items as python-openstackclient 10.5 reads them."""
+
+    def _nova(self, version: str) -> Any:
+        from migabortclient.api_versions import APIVersion
+
+        return ns(api_version=APIVersion(version))
+
+    def test_limit_is_one_page_and_a_cap(self) -> None:
+        self.assertEqual((2, 2), sm.list_bounds(self._nova("2.80"), 2, None))
+
+    def test_max_items_caps_total_and_sizes_pages(self) -> None:
+        nova = self._nova("2.80")
+        self.assertEqual((5, 5), sm.list_bounds(nova, None, 5))
+        self.assertEqual((3, 10), sm.list_bounds(nova, 10, 3))
+        self.assertEqual((3, 3), sm.list_bounds(nova, 3, 10))
+
+    def test_max_items_below_2_59_sends_no_limit(self) -> None:
+        self.assertEqual(
+            (5, None), sm.list_bounds(self._nova("2.58"), None, 5)
+        )
+
+    def test_zero_means_no_limit(self) -> None:
+        nova = self._nova("2.80")
+        self.assertEqual((None, None), sm.list_bounds(nova, 0, 0))
+        self.assertEqual((None, None), sm.list_bounds(nova, None, None))
+
+
+class TestFinalStatus(testtools.TestCase):
+    def test_manager_falls_back_to_own_project(self) -> None:
+        from migabortclient.api_versions import APIVersion
+
+        calls: list[dict[str, Any]] = []
+
+        def listing(**kw: Any) -> Any:
+            calls.append(kw)
+            if "project_id" not in kw:
+                raise exceptions.Forbidden("no", http_status=403)
+            return iter([ns(id=41, status="completed"),
+                         ns(id=42, status="cancelled")])  # fmt: skip
+
+        nova = ns(api_version=APIVersion("2.80"), migrations=ns(list=listing))
+        server = models.Server(id="s1", project_id="p1")
+        self.assertEqual("cancelled", sm.final_status(nova, server, 42))
+        self.assertEqual(
+            [{"instance_uuid": "s1"},
+             {"instance_uuid": "s1", "project_id": "p1"}],
+            calls,
+        )  # fmt: skip
+
+    def test_refused_everywhere_is_unknown(self) -> None:
+        from migabortclient.api_versions import APIVersion
+
+        def listing(**kw: Any) -> Any:
+            raise exceptions.Forbidden("no", http_status=403)
+
+        nova = ns(api_version=APIVersion("2.79"), migrations=ns(list=listing))
+        server = models.Server(id="s1", project_id="p1")
+        self.assertIsNone(sm.final_status(nova, server, 42))
 
 
 def reading(t: float, remaining: int, total: int = 16 * GIB) -> Any:
