@@ -245,6 +245,28 @@ class MigabortShell(app.App):
         add_session_arguments(parser)
         return parser
 
+    def configure_logging(self) -> None:
+        """Errors are printed by the commands, one line each; log records
+        reach the console only when asked for.
+
+        cliff's default verbosity (1) would print INFO records, and
+        keystoneauth warns before the command reports the same failure;
+        here the default shows our warnings only, ``-v`` adds INFO and
+        ``-vv`` or ``--debug`` DEBUG.
+        """
+        super().configure_logging()
+        verbose = int(getattr(self.options, "verbose_level", 1) or 0)
+        if getattr(self.options, "debug", False):
+            verbose = max(verbose, 3)
+        level = {0: logging.ERROR, 1: logging.WARNING, 2: logging.INFO}.get(
+            verbose, logging.DEBUG
+        )
+        for handler in logging.getLogger("").handlers:
+            if getattr(handler, "stream", None) is self.stderr:
+                handler.setLevel(level)
+        if verbose <= 1:
+            logging.getLogger("keystoneauth").setLevel(logging.ERROR)
+
     def initialize_app(self, argv: list[str]) -> None:
         self.client_manager = ClientManager(
             self.options, client=self._preset_client

@@ -84,3 +84,37 @@ class TestStartup(testtools.TestCase):
         self.assertFalse(shell.use_clouds_yaml(opts))  # type: ignore[arg-type]
         opts, _ = parse("--os-cloud", "mine", "server")
         self.assertTrue(shell.use_clouds_yaml(opts))  # type: ignore[arg-type]
+
+
+class TestLogging(testtools.TestCase):
+    def _console(self, *argv: str) -> str:
+        import io
+        import logging
+
+        app = shell.MigabortShell(list(argv))
+        app.stderr = io.StringIO()
+        app.options, _ = app.parser.parse_known_args(list(argv))
+        root = logging.getLogger("")
+        before = list(root.handlers)
+        ksa = logging.getLogger("keystoneauth")
+        self.addCleanup(ksa.setLevel, ksa.level)
+        self.addCleanup(root.setLevel, root.level)
+        try:
+            app.configure_logging()
+            logging.getLogger("migabortclient.x").info("info line")
+            logging.getLogger("migabortclient.x").warning("warning line")
+            ksa.warning("ksa line")
+        finally:
+            for handler in list(root.handlers):
+                if handler not in before:
+                    root.removeHandler(handler)
+        return str(app.stderr.getvalue())
+
+    def test_default_shows_warnings_but_no_info(self) -> None:
+        self.assertEqual("warning line\n", self._console("server"))
+
+    def test_verbose_shows_info_and_keystoneauth(self) -> None:
+        self.assertEqual(
+            "info line\nwarning line\nksa line\n",
+            self._console("-v", "server"),
+        )
