@@ -70,9 +70,10 @@ def run_demo(out: Any) -> int:
             f"progress; {STUCK} dirties memory faster than the link copies "
             "it.\n"
         )
+        # In the order cliff prints them (the command's order).
         columns = [
-            "-c", "Id", "-c", "Server UUID", "-c", "Status",
-            "-c", "Source Compute", "-c", "Dest Compute",
+            "-c", "Id", "-c", "Source Compute", "-c", "Dest Compute",
+            "-c", "Status", "-c", "Server UUID",
         ]  # fmt: skip
         listing = ["server", "migration", "list", "--type", "live-migration"]
         steps = [

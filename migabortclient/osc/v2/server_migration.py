@@ -71,6 +71,19 @@ POLICY_ROLES = {
 }
 
 
+# What a project manager can do instead.
+POLICY_HINTS = {
+    "os_compute_api:os-migrations:index:all_projects": (
+        " A project manager can list their own project's migrations with "
+        "--project <project> (2.80+)."
+    ),
+    "os_compute_api:servers:migrations:show": (
+        " A project manager can follow an in-progress migration with "
+        "'server migration watch <server>'."
+    ),
+}
+
+
 class UsageError(Exception):
     """Bad combination of arguments; exit code 2."""
 
@@ -148,6 +161,7 @@ def describe_error(exc: BaseException) -> str:
         if rule:
             role = POLICY_ROLES.get(rule, "a role allowed by the cloud")
             line += f" Policy rule {rule} needs the {role} role."
+            line += POLICY_HINTS.get(rule, "")
     return line
 
 

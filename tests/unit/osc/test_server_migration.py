@@ -155,6 +155,22 @@ class TestErrors(testtools.TestCase):
         )
         self.assertNotIn("\n", line)
 
+    def test_forbidden_listing_suggests_own_project(self) -> None:
+        rule = "os_compute_api:os-migrations:index:all_projects"
+        exc = _FakeHttpError(
+            message=f"Policy doesn't allow {rule} to be performed.",
+            http_status=403,
+            request_id="req-3",
+            policy_rule=rule,
+        )
+        self.assertTrue(
+            sm.describe_error(exc).endswith(
+                f"Policy rule {rule} needs the admin role. A project manager "
+                "can list their own project's migrations with --project "
+                "<project> (2.80+)."
+            )
+        )
+
     def test_exit_codes_of_our_own_errors(self) -> None:
         self.assertEqual(2, sm.exit_code_for(sm.UsageError("x")))
         self.assertEqual(1, sm.exit_code_for(sm.OperationFailed("x")))
