@@ -139,6 +139,10 @@ class MigrationsManager(_base.Manager):
             seen.add(marker)
             query = dict(params)
             query["marker"] = marker
+        raise exceptions.InvalidResponse(
+            f"os-migrations still linked a next page after {MAX_PAGES} "
+            "pages; stopping."
+        )
 
 
 def _next_marker(links: Any) -> str | None:
