@@ -96,6 +96,12 @@ class NovaShimTestCase(testtools.TestCase):
             self.assertEqual(nova.err, shim.err)
         return shim
 
+    def requests_during(self, program: str, *argv: str) -> tuple[Result, Any]:
+        """Run one CLI; return its result and the requests it made."""
+        before = len(self.ref.requests)
+        result = self.run_cli(program, *argv)
+        return result, self.ref.requests[before:]
+
     def server_id(self, name: str) -> str:
         for server in self.cloud.servers.values():
             if server.name == name:
@@ -324,6 +330,165 @@ class TestBeyondNova(NovaShimTestCase):
         self.assertEqual(1, shim.code)
         self.assertTrue(shim.err.startswith("ERROR (CommandError): "))
         self.assertIn("no live migration in progress", shim.err)
+
+
+class TestBeyondNovaFaults(NovaShimTestCase):
+    """Ids nova sends blindly, and aborts whose answer is lost."""
+
+    def test_bad_migration_id_refused_before_any_request(self) -> None:
+        migration = self.live_migration_of("db-1")
+        for bad in ("abc", "0", "99999999999"):
+            nova = self.run_cli(NOVA, "live-migration-abort", "db-1", bad)
+            shim, sent = self.requests_during(
+                SHIM, "live-migration-abort", "db-1", bad
+            )
+            self.assertEqual((1, 1), (nova.code, shim.code), bad)
+            self.assertIn("ERROR (NotFound): ", nova.err)
+            self.assertTrue(
+                shim.err.startswith("ERROR (CommandError): "), shim.err
+            )
+            self.assertIn(bad, shim.err)
+            self.assertEqual([], [r for r in sent if r.method == "DELETE"])
+        self.assertEqual(
+            migration.status, self.cloud.get_migration(migration.id).status
+        )
+
+    def test_abort_applied_despite_proxy_error(self) -> None:
+        # The proxy answers 502 after Nova accepted the abort: nova says
+        # it failed; the shim reads the state back and reports success.
+        mig_a, mig_b = self.migrating_pair()
+        self.cloud.clock.advance(10)
+        self.ref.faults.inject("DELETE", r"/migrations/", status=502)
+        nova = self.run_cli(
+            NOVA, "live-migration-abort", "twin-a", str(mig_a.id)
+        )
+        self.ref.faults.inject("DELETE", r"/migrations/", status=502)
+        shim = self.run_cli(
+            SHIM, "live-migration-abort", "twin-b", str(mig_b.id)
+        )
+        self.assertEqual(1, nova.code)
+        self.assertIn("(HTTP 502)", nova.err)
+        self.assertEqual((0, "", ""), (shim.code, shim.out, shim.err))
+        self.cloud.clock.advance(10)
+        for migration in (mig_a, mig_b):
+            self.assertEqual(
+                "cancelled", self.cloud.get_migration(migration.id).status
+            )
+
+    def test_abort_lost_on_a_dropped_connection_is_reported(self) -> None:
+        mig_a, _ = self.migrating_pair()
+        self.cloud.clock.advance(10)
+        self.ref.faults.inject("DELETE", r"/migrations/", drop=True)
+        shim = self.run_cli(
+            SHIM, "live-migration-abort", "twin-a", str(mig_a.id)
+        )
+        self.assertEqual(1, shim.code)
+        self.assertTrue(
+            shim.err.startswith("ERROR (NotApplied): abort not applied"),
+            shim.err,
+        )
+        self.assertIn(f"migration {mig_a.id} is running", shim.err)
+        self.assertEqual(1, len(shim.err.splitlines()))
+        self.assertEqual("running", self.cloud.get_migration(mig_a.id).status)
+
+    def test_migration_list_follows_every_page(self) -> None:
+        # nova prints the first page only (Nova's max_limit rows).
+        self.ref.app.max_limit = 2
+        total = len(self.cloud.migrations)
+        self.assertGreater(total, 2)
+        nova = self.run_cli(NOVA, "migration-list")
+        shim = self.run_cli(SHIM, "migration-list")
+        self.assertEqual((0, 0), (nova.code, shim.code))
+        rows = [
+            line
+            for line in shim.out.splitlines()
+            if line.startswith("| ") and not line.startswith("| Id ")
+        ]
+        self.assertEqual(total, len(rows))
+        self.assertEqual(
+            2 + 4, len(nova.out.splitlines()), "nova: 2 rows and 4 rules"
+        )
+
+    def test_show_by_migration_uuid(self) -> None:
+        self.cloud.clock.advance(10)
+        migration = self.live_migration_of("web-1")
+        nova = self.run_cli(
+            NOVA, "server-migration-show", "web-1", str(migration.uuid)
+        )
+        shim = self.run_cli(
+            SHIM, "server-migration-show", "web-1", str(migration.uuid)
+        )
+        self.assertEqual(1, nova.code)
+        self.assertEqual(0, shim.code, shim.err)
+        self.assertIn(f"| id                     | {migration.id} ", shim.out)
+
+
+class TestVersionErrors(NovaShimTestCase):
+    """Versions that cannot work: nova's exit codes, one clear line."""
+
+    def test_command_missing_at_pinned_version_exits_2(self) -> None:
+        # nova does not offer the command below 2.23 (argparse, exit 2).
+        argv = ("--os-compute-api-version", "2.22", "server-migration-list")
+        self.compare(*argv, "web-1")
+        shim, sent = self.requests_during(SHIM, *argv, "web-1")
+        self.assertEqual(2, shim.code)
+        self.assertEqual(
+            "ERROR (UnsupportedVersion): server-migration-list requires "
+            "compute API version 2.23 or later; this client is pinned to "
+            "2.22.",
+            shim.err,
+        )
+        self.assertEqual([], sent)
+
+    def test_abort_below_2_24_exits_2_without_sending(self) -> None:
+        mid = str(self.live_migration_of("db-1").id)
+        for migration in ((), (mid,)):
+            argv = (
+                "--os-compute-api-version",
+                "2.23",
+                "live-migration-abort",
+                "db-1",
+                *migration,
+            )
+            self.compare(*argv)
+            shim, sent = self.requests_during(SHIM, *argv)
+            self.assertEqual(2, shim.code)
+            self.assertIn("requires compute API version 2.24", shim.err)
+            self.assertEqual([], sent)
+        self.assertIn(
+            self.cloud.get_migration(int(mid)).status,
+            ("queued", "preparing", "running"),
+        )
+
+    def test_option_missing_at_pinned_version_exits_2(self) -> None:
+        for version, option in (
+            ("2.58", ["--limit", "1"]),
+            ("2.65", ["--changes-before", "2020-01-01T00:00:00Z"]),
+            ("2.79", ["--user-id", "someone"]),
+        ):
+            argv = ("--os-compute-api-version", version, "migration-list")
+            self.compare(*argv, *option)
+            shim = self.run_cli(SHIM, *argv, *option)
+            expected = (
+                f"ERROR (UnsupportedVersion): migration-list {option[0]} "
+                f"requires compute API version"
+            )
+            self.assertTrue(shim.err.startswith(expected), shim.err)
+            self.assertEqual(1, len(shim.err.splitlines()))
+
+    def test_bad_version_argument_exits_1_like_nova(self) -> None:
+        for version in ("2.x", "3.0", "2.999"):
+            argv = ("--os-compute-api-version", version, "migration-list")
+            nova = self.run_cli(NOVA, *argv)
+            shim, sent = self.requests_during(SHIM, *argv)
+            self.assertEqual((1, 1), (nova.code, shim.code), version)
+            self.assertTrue(nova.err.startswith("ERROR ("), nova.err)
+            self.assertTrue(
+                shim.err.startswith("ERROR (UnsupportedVersion): "), shim.err
+            )
+            self.assertIn(version, shim.err)
+            self.assertEqual(1, len(shim.err.splitlines()))
+            self.assertEqual([], sent)
 
 
 class TestHandoff(NovaShimTestCase):
