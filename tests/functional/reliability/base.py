@@ -10,6 +10,7 @@ sleeping them, so the retry schedule can be asserted exactly.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -110,7 +111,8 @@ class ReliabilityCase(testtools.TestCase):
         nova = client_mod.Client(version, session=self.session(user, timeout))
         nova.http._sleep = self.sleeps.append
         if warm:
-            nova.api_version  # noqa: B018 - negotiates (and authenticates)
+            nova.http.adapter.get_token()
+            nova.api_version  # noqa: B018 - negotiates (if not pinned)
         return nova
 
     # ---------------------------------------------------------- inspection
@@ -195,10 +197,15 @@ class ReliabilityCase(testtools.TestCase):
             app = Shell(list(args), client=nova)
             app.stdout, app.stderr = out, err
             app.stdin = io.StringIO("")
-            try:
-                code = app.run(list(args))
-            except SystemExit as exc:
-                code = int(exc.code or 0)
+            # argparse writes its usage errors to sys.stderr itself.
+            with (
+                contextlib.redirect_stderr(err),
+                contextlib.redirect_stdout(out),
+            ):
+                try:
+                    code = app.run(list(args))
+                except SystemExit as exc:
+                    code = int(exc.code or 0)
         finally:
             if old is None:
                 os.environ.pop("MIGABORT_POLL_INTERVAL", None)
