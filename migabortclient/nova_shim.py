@@ -948,6 +948,10 @@ def _interface(endpoint_type: str | None) -> str:
     return value or "public"
 
 
+# keystoneauth1 plugins that need a password.
+PASSWORD_PLUGINS: Final = frozenset({"password", "v2password", "v3password"})
+
+
 def check_credentials(args: argparse.Namespace) -> None:
     """Fail early, as nova does, when auth cannot possibly work."""
     token = getattr(args, "os_token", None)
@@ -967,6 +971,15 @@ def check_credentials(args: argparse.Namespace) -> None:
     if not args.os_auth_url:
         raise CommandError(
             "Missing auth URL: give --os-auth-url or env[OS_AUTH_URL]."
+        )
+    auth_type = getattr(args, "os_auth_type", None) or "password"
+    if auth_type in PASSWORD_PLUGINS and not getattr(
+        args, "os_password", None
+    ):
+        # keystoneauth1 would raise a bare Exception deep inside the
+        # first request; nova sends the empty password and gets a 401.
+        raise CommandError(
+            "Missing password: give --os-password or env[OS_PASSWORD]."
         )
 
 

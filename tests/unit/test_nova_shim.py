@@ -471,6 +471,23 @@ class TestParsing(testtools.TestCase):
         )
         self.assertIn("--os-username", str(exc))
 
+    def test_missing_password_is_a_clear_error(self) -> None:
+        env = {
+            "OS_AUTH_URL": "http://127.0.0.1:5000/v3",
+            "OS_USERNAME": "admin",
+            "OS_PROJECT_NAME": "demo",
+        }
+        with mock.patch.dict(os.environ, env):
+            args = self._parse("migration-list")
+            exc = self.assertRaises(
+                nova_shim.CommandError, nova_shim.check_credentials, args
+            )
+            self.assertIn("--os-password", str(exc))
+            args = self._parse("--os-password", "pw", "migration-list")
+            nova_shim.check_credentials(args)
+            args = self._parse("--os-token", "t", "migration-list")
+            nova_shim.check_credentials(args)
+
     def test_endpoint_type_maps_to_interface(self) -> None:
         self.assertEqual("public", nova_shim._interface("publicURL"))
         self.assertEqual("internal", nova_shim._interface("internal"))
