@@ -97,6 +97,16 @@ class HTTPClient:
             self._server_range = self._discover()
         return self._server_range
 
+    def project_id(self) -> str | None:
+        """The project the session is scoped to, if the auth plugin
+        knows it (managers need it to read os-migrations)."""
+        try:
+            project = self.adapter.get_project_id()
+        except ksa_exc.ClientException as exc:
+            LOG.debug("no project id from the auth plugin: %s", exc)
+            return None
+        return str(project) if project else None
+
     def _discover(self) -> tuple[APIVersion, APIVersion]:
         try:
             data = self.adapter.get_endpoint_data()

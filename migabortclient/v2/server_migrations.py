@@ -33,6 +33,7 @@ V2_23: Final = _base.version("2.23")
 V2_24: Final = _base.version("2.24")
 V2_59: Final = _base.version("2.59")
 V2_65: Final = _base.version("2.65")
+V2_80: Final = _base.version("2.80")
 
 DEFAULT_WAIT_TIMEOUT: Final = 600.0
 DEFAULT_POLL_INTERVAL: Final = 5.0
@@ -272,19 +273,32 @@ class ServerMigrationsManager(_base.Manager):
 
     def _final(self, sid: str, mid: int) -> models.Migration | None:
         """The migration's row in os-migrations, or None if not there
-        (or not readable by this user)."""
+        (or not readable by this user).
+
+        Nova 34 lets project managers read os-migrations only from 2.80
+        and only filtered by their own project, so that is tried when
+        the unfiltered listing is forbidden.
+        """
         try:
-            return next(
-                (
-                    m
-                    for m in self._migrations.list(instance_uuid=sid)
-                    if m.id == mid
-                ),
-                None,
-            )
-        except exceptions.Forbidden:
-            LOG.debug("os-migrations is not allowed; status unknown")
+            return self._row(sid, mid, None)
+        except exceptions.Forbidden as exc:
+            project = self.http.project_id()
+            if project is None or self.http.api_version < V2_80:
+                LOG.debug(
+                    "os-migrations not allowed (%s); status unknown", exc
+                )
+                return None
+        try:
+            return self._row(sid, mid, project)
+        except exceptions.Forbidden as exc:
+            LOG.debug("os-migrations not allowed (%s); status unknown", exc)
             return None
+
+    def _row(
+        self, sid: str, mid: int, project_id: str | None
+    ) -> models.Migration | None:
+        rows = self._migrations.list(instance_uuid=sid, project_id=project_id)
+        return next((m for m in rows if m.id == mid), None)
 
     # ---------------------------------------------------------------- wait
 
