@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import requests
+from keystoneauth1 import token_endpoint
 
 from migabortclient import exceptions
 from migabortclient.v2 import models
@@ -597,3 +598,54 @@ class TestWait(base.LibraryTestCase):
                 **kwargs,
             )
         self.assertEqual([], self.api_calls())
+
+
+class _ProjectToken(token_endpoint.Token):
+    """A token plugin that knows its project, as a scoped token does."""
+
+    def get_project_id(self, session: Any, **kwargs: Any) -> str:
+        return "p1"
+
+
+class TestWaitAsManager(base.LibraryTestCase):
+    """Nova 34 lets managers list os-migrations only for their project."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.session.auth = _ProjectToken(base.ENDPOINT, "unit-test-token")
+        self.reply("GET", MIGRATIONS, {"migrations": []})
+        self.reply("GET", ACTIONS, {"instanceActions": []})
+        self.reply("GET", SERVER, {"server": {"id": base.SID}})
+        rule = "os_compute_api:os-migrations:index:all_projects"
+        self.mock.get(
+            base.ENDPOINT + "/os-migrations",
+            [
+                page(
+                    403,
+                    forbidden={
+                        "code": 403,
+                        "message": f"Policy doesn't allow {rule} to be "
+                        "performed.",
+                    },
+                ),
+                page(migrations=[base.migration(status="cancelled")]),
+            ],
+        )
+
+    def test_retries_filtered_by_own_project_at_2_80(self) -> None:
+        outcome = self.fake_client("2.80").server_migrations.wait(base.SID, 42)
+        self.assertEqual("cancelled", outcome.status)
+        queries = [c[1] for c in self.api_calls() if "os-migrations" in c[1]]
+        self.assertEqual(
+            [
+                f"/v2.1/os-migrations?instance_uuid={base.SID}",
+                f"/v2.1/os-migrations?instance_uuid={base.SID}&project_id=p1",
+            ],
+            queries,
+        )
+
+    def test_status_unknown_below_2_80(self) -> None:
+        outcome = self.fake_client("2.79").server_migrations.wait(base.SID, 42)
+        self.assertIsNone(outcome.status)
+        queries = [c[1] for c in self.api_calls() if "os-migrations" in c[1]]
+        self.assertEqual(1, len(queries))
