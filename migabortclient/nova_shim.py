@@ -85,6 +85,7 @@ OPENSTACK_EQUIVALENTS: Mapping[str, str] = {
     "resize-revert": "openstack server resize revert",
     "migrate": "openstack server migrate",
     "evacuate": "openstack server evacuate",
+    "live-migration": "openstack server migrate --live-migration",
     "host-evacuate-live": "openstack server migrate --live-migration",
     "pause": "openstack server pause",
     "unpause": "openstack server unpause",
@@ -121,6 +122,13 @@ OPENSTACK_EQUIVALENTS: Mapping[str, str] = {
     "image-create": "openstack server image create",
 }
 FALLBACK_EQUIVALENT = "openstack help"
+
+# Options of shared commands that only python-novaclient implements (the
+# library always sends disk_over_commit=false below 2.25): such a command
+# is handed over whole, so nova's behaviour is kept.
+NOVACLIENT_ONLY_OPTIONS: Mapping[str, tuple[str, ...]] = {
+    "live-migration": ("--disk-over-commit",),
+}
 
 
 class CommandError(Exception):
@@ -473,7 +481,9 @@ def _server_arg(parser: argparse.ArgumentParser) -> None:
 def _server_migration_args(parser: argparse.ArgumentParser) -> None:
     _server_arg(parser)
     parser.add_argument(
-        "migration", metavar="<migration>", help="ID of the migration."
+        "migration",
+        metavar="<migration>",
+        help="ID of the migration (or, from 2.59, its UUID).",
     )
 
 
@@ -485,7 +495,8 @@ def _abort_args(parser: argparse.ArgumentParser) -> None:
         nargs="?",
         default=None,
         help=(
-            "ID of the migration. Optional: without it the server's one "
+            "ID of the migration (or, from 2.59, its UUID). Optional: "
+            "without it the server's one "
             "in-progress live migration is aborted."
         ),
     )
@@ -508,6 +519,16 @@ def _live_migration_args(parser: argparse.ArgumentParser) -> None:
         help=(
             "Copy the disks too (block migration). Default: let Nova "
             "decide (2.25+), else a shared-storage live migration."
+        ),
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        dest="force",
+        default=None,
+        help=(
+            "Skip the scheduler's check of the given host (2.30 to 2.67 "
+            "only, as in nova)."
         ),
     )
 
@@ -886,9 +907,14 @@ def do_live_migration(
         block = "auto"
     else:
         block = False
-    request_id = nova.servers.live_migrate(
-        server, host=args.host, block_migration=block
-    )
+    if args.force:
+        request_id = nova.servers.live_migrate(
+            server, host=args.host, block_migration=block, force=True
+        )
+    else:
+        request_id = nova.servers.live_migrate(
+            server, host=args.host, block_migration=block
+        )
     LOG.debug("live migration accepted: instance action %s", request_id)
 
 
@@ -1049,19 +1075,31 @@ def _setup_debugging(debug: bool) -> None:
     logging.getLogger("iso8601").setLevel(logging.WARNING)
 
 
-def hand_off(argv: Sequence[str], stderr: TextIO | None = None) -> int:
-    """Run a command this shim does not own through python-novaclient."""
+def hand_off(
+    argv: Sequence[str],
+    stderr: TextIO | None = None,
+    *,
+    reason: str | None = None,
+) -> int:
+    """Run a command this shim does not own through python-novaclient.
+
+    ``reason`` says why a command the shim knows is handed over (an
+    option only python-novaclient implements).
+    """
     err = stderr if stderr is not None else sys.stderr
     try:
         from novaclient import shell as nova_shell
     except ImportError:
         command = _command_word(argv)
         equivalent = OPENSTACK_EQUIVALENTS.get(command, FALLBACK_EQUIVALENT)
-        print(
-            f"{PROG}: '{command}' is not a migration command and "
-            f"python-novaclient is not installed; use '{equivalent}'.",
-            file=err,
-        )
+        if reason is None:
+            why = (
+                f"'{command}' is not a migration command and "
+                "python-novaclient is not installed"
+            )
+        else:
+            why = f"{reason}, which is not installed"
+        print(f"{PROG}: {why}; use '{equivalent}'.", file=err)
         return EXIT_USAGE
     LOG.debug("handing %s to python-novaclient", _command_word(argv))
     try:
@@ -1141,6 +1179,12 @@ def run(argv: Sequence[str]) -> int:
         return EXIT_USAGE
     if command not in COMMANDS:
         return hand_off(argv)
+    for option in NOVACLIENT_ONLY_OPTIONS.get(command, ()):
+        if option in rest:
+            return hand_off(
+                argv,
+                reason=f"'{command} {option}' is only in python-novaclient",
+            )
     args = build_parser(argv).parse_args(argv)
     nova = make_client(args)
     args.run(nova, args)

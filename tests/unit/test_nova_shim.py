@@ -531,6 +531,26 @@ class TestMainAndHandoff(testtools.TestCase):
         self.assertEqual(1, len(err.splitlines()))
         self.assertIn("'openstack server list'", err)
 
+    def test_novaclient_only_option_hands_the_command_over(self) -> None:
+        fake = types.ModuleType("novaclient.shell")
+        calls: list[list[str]] = []
+        fake.main = calls.append  # type: ignore[attr-defined]
+        argv = ["live-migration", "--disk-over-commit", "vm1", "h1"]
+        with mock.patch.dict(sys.modules, {"novaclient.shell": fake}):
+            code, _, _ = self._run(*argv)
+        self.assertEqual((0, [argv]), (code, calls))
+        with mock.patch.dict(
+            sys.modules, {"novaclient": None, "novaclient.shell": None}
+        ):
+            code, out, err = self._run(*argv)
+        self.assertEqual((2, ""), (code, out))
+        self.assertEqual(
+            "migabort-nova: 'live-migration --disk-over-commit' is only in "
+            "python-novaclient, which is not installed; use "
+            "'openstack server migrate --live-migration'.\n",
+            err,
+        )
+
     def test_help_lists_shim_commands_without_novaclient(self) -> None:
         with mock.patch.dict(
             sys.modules, {"novaclient": None, "novaclient.shell": None}

@@ -294,6 +294,47 @@ class TestActions(NovaShimTestCase):
             migration = self.live_migration_of(name)
             self.assertEqual("compute1", migration.dest_compute)
 
+    def _twin_live_migrations(self, *argv: str) -> None:
+        """nova and the shim live-migrate one mover each with ``argv``."""
+        for name in ("mover-a", "mover-b"):
+            self.cloud.add_server(name, "compute3", memory_mib=1024)
+        for program, name in ((NOVA, "mover-a"), (SHIM, "mover-b")):
+            head, tail = argv[:-1], argv[-1:]
+            result = self.run_cli(program, *head, name, *tail)
+            self.assertEqual(
+                (0, "", ""), (result.code, result.out, result.err), program
+            )
+        for name in ("mover-a", "mover-b"):
+            migration = self.live_migration_of(name)
+            self.assertEqual("compute1", migration.dest_compute)
+
+    def test_live_migration_force_matches_nova_at_2_30(self) -> None:
+        self._twin_live_migrations(
+            "--os-compute-api-version",
+            "2.30",
+            "live-migration",
+            "--force",
+            "compute1",
+        )
+
+    def test_live_migration_force_exits_2_after_2_67(self) -> None:
+        self.cloud.add_server("mover", "compute3", memory_mib=1024)
+        result = self.compare("live-migration", "--force", "mover", "compute1")
+        self.assertEqual(2, result.code)
+        self.assertTrue(
+            result.err.startswith("ERROR (UnsupportedVersion): "), result.err
+        )
+
+    def test_disk_over_commit_runs_novaclient_at_2_24(self) -> None:
+        self._twin_live_migrations(
+            "--os-compute-api-version",
+            "2.24",
+            "live-migration",
+            "--block-migrate",
+            "--disk-over-commit",
+            "compute1",
+        )
+
 
 class TestBeyondNova(NovaShimTestCase):
     """What nova cannot do, or gets wrong, and the shim does."""
