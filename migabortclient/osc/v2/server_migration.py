@@ -932,12 +932,17 @@ class AbortServerMigration(_WaitMixin, command.Command):
                 self.out("Nothing aborted.")
                 return EXIT_FAILURE
         results = abort_many(
-            lambda m: str(nova.server_migrations.abort(m.instance_uuid, m.id)),
+            lambda m: nova.server_migrations.abort(m.instance_uuid, m.id),
             targets,
             parsed_args.parallel,
         )
-        self.out(render_table(("Migration", "Server", "Result"), results))
-        failed = sum(1 for row in results if not row[2].startswith("abort"))
+        self.out(
+            render_table(
+                ("Migration", "Server", "Result"),
+                [row[:3] for row in results],
+            )
+        )
+        failed = sum(1 for row in results if not row[3])
         if failed:
             self.out(f"{failed} of {len(results)} aborts failed.")
             return EXIT_FAILURE
@@ -960,18 +965,23 @@ def validate_abort_args(args: argparse.Namespace) -> None:
 
 
 def abort_many(
-    abort: Callable[[Any], str], targets: Sequence[Any], parallel: int
-) -> list[tuple[str, str, str]]:
-    """Abort each target with at most ``parallel`` requests in flight."""
+    abort: Callable[[Any], str | None], targets: Sequence[Any], parallel: int
+) -> list[tuple[str, str, str, bool]]:
+    """Abort each target with at most ``parallel`` requests in flight.
 
-    def one(m: Any) -> tuple[str, str, str]:
+    One row per target: migration id, server, result text, and whether
+    Nova accepted the abort.
+    """
+
+    def one(m: Any) -> tuple[str, str, str, bool]:
         try:
             request_id = abort(m)
         except Exception as exc:
             if exit_code_for(exc) is None:
                 raise
-            return str(m.id), str(m.instance_uuid), describe_error(exc)
-        return str(m.id), str(m.instance_uuid), f"abort requested {request_id}"
+            return str(m.id), str(m.instance_uuid), describe_error(exc), False
+        result = "abort requested" + (f" {request_id}" if request_id else "")
+        return str(m.id), str(m.instance_uuid), result, True
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=parallel) as pool:
         return list(pool.map(one, targets))

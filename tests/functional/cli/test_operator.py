@@ -185,3 +185,35 @@ class TestOperator(base.CLITestCase):
         self.assertOk(mine)
         rows = json.loads(mine.out)
         self.assertIn({"Id": self.db_mig.id, "Source Compute": None}, rows)
+
+    def test_abort_host_all_counts_an_abort_not_applied_as_failed(
+        self,
+    ) -> None:
+        cloud = self.ref.cloud
+        web2 = cloud.add_server(
+            "web-2", "compute1", memory_mib=32768, dirty_rate_mib_s=1400
+        )
+        mig2 = cloud.start_live_migration(web2.id, "compute2")
+        cloud.clock.advance(self.WARMUP)
+        # The connection drops before Nova sees the request: the library
+        # reads the state back and finds the abort did not land.
+        self.ref.faults.inject(
+            "DELETE", rf"/servers/{web2.id}/migrations/{mig2.id}$", drop=True
+        )
+        result = self.run_inproc(
+            "server", "migration", "abort", "--host", "compute1", "--all",
+            "--yes",
+        )  # fmt: skip
+        self.assertEqual(1, result.code, result)
+        self.assertIn(f"| {self.web_mig.id} ", result.out)
+        row = next(
+            ln
+            for ln in result.out.splitlines()
+            if ln.startswith(f"| {mig2.id} ")
+        )
+        self.assertIn("abort not applied", row)
+        self.assertEqual("1 of 2 aborts failed.", result.out.splitlines()[-1])
+        self.assertEqual("running", cloud.get_migration(mig2.id).status)
+        self.assertNotIn(
+            "live_migration_cancel", [a.action for a in self.actions(web2.id)]
+        )

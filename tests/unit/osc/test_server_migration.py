@@ -474,8 +474,35 @@ class TestAbortMany(testtools.TestCase):
         targets = [ns(id=i, instance_uuid=f"s{i}") for i in range(1, 6)]
         rows = sm.abort_many(abort, targets, parallel=2)
         self.assertEqual(2, peak[0])
-        self.assertEqual(("1", "s1", "abort requested req-1"), rows[0])
-        self.assertEqual(("4", "s4", "nope"), rows[3])
+        self.assertEqual(("1", "s1", "abort requested req-1", True), rows[0])
+        self.assertEqual(("4", "s4", "nope", False), rows[3])
+
+    def test_not_applied_counts_as_failed(self) -> None:
+        # The library's text starts with "abort" too: the flag decides.
+        def abort(m: Any) -> str | None:
+            if m.id == 2:
+                raise exceptions.NotApplied(
+                    "abort not applied: HTTP 502; migration 2 is running.",
+                    migration_id=2,
+                    status="running",
+                    http_status=502,
+                    request_id="req-x",
+                )
+            return None
+
+        targets = [ns(id=i, instance_uuid=f"s{i}") for i in (1, 2)]
+        rows = sm.abort_many(abort, targets, parallel=1)
+        self.assertEqual(("1", "s1", "abort requested", True), rows[0])
+        self.assertEqual(
+            (
+                "2",
+                "s2",
+                "abort not applied: HTTP 502; migration 2 is running. "
+                "(HTTP 502) (Request-ID: req-x)",
+                False,
+            ),
+            rows[1],
+        )
 
     def test_render_table(self) -> None:
         self.assertEqual(
