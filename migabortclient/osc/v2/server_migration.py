@@ -34,6 +34,7 @@ from migabortclient import _cli_format as fmt
 from migabortclient.osc import _dedup
 
 if TYPE_CHECKING:
+    from migabortclient.v2 import client as v2_client
     from migabortclient.v2 import models
 
 LOG = logging.getLogger(__name__)
@@ -205,8 +206,9 @@ class MigrationCommandMixin:
             self.app.stderr.write(describe_error(exc) + "\n")
             return code
 
-    def nova(self) -> Any:
-        return self.app.client_manager.migabort
+    def nova(self) -> v2_client.Client:
+        client: v2_client.Client = self.app.client_manager.migabort
+        return client
 
     def _version_pinned(self) -> bool:
         """Whether the user chose the compute API version (or a bad one).
@@ -231,20 +233,20 @@ class MigrationCommandMixin:
         self.app.stdout.flush()
 
 
-def at_least(nova: Any, version: str) -> bool:
+def at_least(nova: v2_client.Client, version: str) -> bool:
     from migabortclient.api_versions import APIVersion
 
     return bool(nova.api_version >= APIVersion(version))
 
 
 def _in_progress_migrations(
-    nova: Any, server: models.Server
+    nova: v2_client.Client, server: models.Server
 ) -> list[models.ServerMigration]:
     return list(nova.server_migrations.list(server.id))
 
 
 def pick_migration(
-    nova: Any, server: models.Server, migration: str | None
+    nova: v2_client.Client, server: models.Server, migration: str | None
 ) -> int:
     """The id of the migration to act on: the one given (an id, or a
     UUID with 2.59+), or the server's only in-progress live migration.
@@ -278,7 +280,7 @@ def pick_migration(
 
 
 def read_migration(
-    nova: Any, server: models.Server, mid: int
+    nova: v2_client.Client, server: models.Server, mid: int
 ) -> models.ServerMigration | None:
     """The migration from the server's in-progress list, or None once it
     has left it. The list (unlike ``show``) is open to project managers."""
@@ -289,7 +291,9 @@ def read_migration(
     return None
 
 
-def final_status(nova: Any, server: models.Server, mid: int) -> str | None:
+def final_status(
+    nova: v2_client.Client, server: models.Server, mid: int
+) -> str | None:
     """The migration's status from os-migrations, or None if unreadable.
 
     Nova lets a project manager list os-migrations only with
@@ -298,22 +302,25 @@ def final_status(nova: Any, server: models.Server, mid: int) -> str | None:
     """
     from migabortclient import exceptions
 
-    tries: list[dict[str, str]] = [{}]
+    tries: list[str | None] = [None]
     if server.project_id and at_least(nova, "2.80"):
-        tries.append({"project_id": server.project_id})
-    for extra in tries:
+        tries.append(server.project_id)
+    for project_id in tries:
         try:
-            for item in nova.migrations.list(instance_uuid=server.id, **extra):
+            rows = nova.migrations.list(
+                instance_uuid=server.id, project_id=project_id
+            )
+            for item in rows:
                 if item.id == mid:
                     return str(item.status)
             return None
         except exceptions.Forbidden as exc:
-            LOG.debug("os-migrations %s: %s", extra or "unfiltered", exc)
+            LOG.debug("os-migrations (project %s): %s", project_id, exc)
     return None
 
 
 def complete_outcome(
-    nova: Any, server: models.Server, outcome: models.Outcome
+    nova: v2_client.Client, server: models.Server, outcome: models.Outcome
 ) -> models.Outcome:
     """Fill in the final status when the library could not read it
     (os-migrations refused by policy for a project manager)."""
@@ -345,7 +352,7 @@ LIST_COLUMNS: tuple[tuple[str, str], ...] = (
 
 
 def list_columns(
-    nova: Any, *, with_project: bool, with_user: bool
+    nova: v2_client.Client, *, with_project: bool, with_user: bool
 ) -> list[tuple[str, str]]:
     """OSC's column set for the negotiated version, in OSC's order."""
     cols = list(LIST_COLUMNS)
@@ -530,7 +537,7 @@ class ListServerMigration(MigrationCommandMixin, lister.Lister):
 
 
 def list_bounds(
-    nova: Any, limit: int | None, max_items: int | None
+    nova: v2_client.Client, limit: int | None, max_items: int | None
 ) -> tuple[int | None, int | None]:
     """(most rows to show, page size to ask Nova for), as OSC 10.5 does.
 
@@ -581,7 +588,7 @@ SHOW_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def show_columns(nova: Any) -> list[tuple[str, str]]:
+def show_columns(nova: v2_client.Client) -> list[tuple[str, str]]:
     cols = list(SHOW_COLUMNS)
     if at_least(nova, "2.59"):
         cols.append(("UUID", "uuid"))
@@ -613,7 +620,7 @@ def check_migration_ref(ref: str) -> None:
 
 
 def get_migration(
-    nova: Any, server: models.Server, ref: str
+    nova: v2_client.Client, server: models.Server, ref: str
 ) -> models.ServerMigration:
     """By integer id (admins), or (2.59+) by UUID from the server's list."""
     found: models.ServerMigration = nova.server_migrations.get(
@@ -806,7 +813,7 @@ class _WaitMixin(MigrationCommandMixin):
 
     def wait_for(
         self,
-        nova: Any,
+        nova: v2_client.Client,
         server: models.Server,
         migration: int,
         timeout: float,

@@ -385,7 +385,7 @@ class TestFinalStatus(testtools.TestCase):
 
         def listing(**kw: Any) -> Any:
             calls.append(kw)
-            if "project_id" not in kw:
+            if kw.get("project_id") is None:
                 raise exceptions.Forbidden("no", http_status=403)
             return iter([ns(id=41, status="completed"),
                          ns(id=42, status="cancelled")])  # fmt: skip
@@ -394,7 +394,7 @@ class TestFinalStatus(testtools.TestCase):
         server = models.Server(id="s1", project_id="p1")
         self.assertEqual("cancelled", sm.final_status(nova, server, 42))
         self.assertEqual(
-            [{"instance_uuid": "s1"},
+            [{"instance_uuid": "s1", "project_id": None},
              {"instance_uuid": "s1", "project_id": "p1"}],
             calls,
         )  # fmt: skip
