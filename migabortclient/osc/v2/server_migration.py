@@ -865,8 +865,8 @@ class AbortServerMigration(_WaitMixin, command.Command):
             "migration",
             metavar="<migration>",
             nargs="?",
-            help="Migration ID (default: the server's only in-progress "
-            "live migration)",
+            help="Migration ID, or UUID with 2.59+ (default: the server's "
+            "only in-progress live migration)",
         )
         self.add_wait_arguments(parser)
         parser.add_argument(
@@ -1029,8 +1029,8 @@ class ForceCompleteServerMigration(_WaitMixin, command.Command):
             "migration",
             metavar="<migration>",
             nargs="?",
-            help="Migration ID (default: the server's only in-progress "
-            "live migration)",
+            help="Migration ID, or UUID with 2.59+ (default: the server's "
+            "only in-progress live migration)",
         )
         self.add_wait_arguments(parser)
         return parser
@@ -1133,8 +1133,8 @@ class WatchServerMigration(MigrationCommandMixin, command.Command):
             "migration",
             metavar="<migration>",
             nargs="?",
-            help="Migration ID (default: the server's only in-progress "
-            "live migration)",
+            help="Migration ID, or UUID with 2.59+ (default: the server's "
+            "only in-progress live migration)",
         )
         parser.add_argument(
             "--timeout",
