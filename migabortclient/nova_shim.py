@@ -8,8 +8,10 @@ the operator pick one. Every other nova command is handed unchanged to
 python-novaclient's own shell when that is installed, so
 ``alias nova=migabort-nova`` is safe.
 
-Start-up is kept lean: the library, keystoneauth1 and python-novaclient are
-imported only once we know they are needed.
+Start-up is kept lean: python-novaclient is imported only for a command
+handed to it, and the library's managers only once a command runs (every
+path needs keystoneauth1's option parsing, so its exceptions, and the
+library's error and version types, are imported up front).
 """
 
 from __future__ import annotations
@@ -593,9 +595,15 @@ def _migration_list_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser(argv: Sequence[str]) -> ShimArgumentParser:
-    """Global options plus a sub-parser per command this shim runs."""
-    parser = build_base_parser(argv)
+def build_parser(
+    argv: Sequence[str], base: ShimArgumentParser | None = None
+) -> ShimArgumentParser:
+    """Global options plus a sub-parser per command this shim runs.
+
+    ``base``, a parser from ``build_base_parser`` that has no sub-parsers
+    yet, is completed instead of building the global options again.
+    """
+    parser = base if base is not None else build_base_parser(argv)
     subparsers = parser.add_subparsers(metavar="<subcommand>", dest="command")
     for command in COMMANDS.values():
         sub = subparsers.add_parser(
@@ -808,14 +816,15 @@ def do_live_migration_abort(
 def _only_live_migration(nova: v2_client.Client, server: models.Server) -> int:
     """The server's one in-progress live migration; refuse to guess."""
     found = nova.server_migrations.list(server)
+    label = f"{server.name} ({server.id})" if server.name else server.id
     if not found:
         raise CommandError(
-            f"Server {server.id} has no live migration in progress."
+            f"Server {label} has no live migration in progress."
         )
     if len(found) > 1:
         listed = ", ".join(f"{m.id} ({m.status})" for m in found)
         raise CommandError(
-            f"Server {server.id} has {len(found)} live migrations in "
+            f"Server {label} has {len(found)} live migrations in "
             f"progress: {listed}; name the one to abort."
         )
     LOG.debug("aborting migration %s of server %s", found[0].id, server.id)
@@ -1185,7 +1194,7 @@ def run(argv: Sequence[str]) -> int:
                 argv,
                 reason=f"'{command} {option}' is only in python-novaclient",
             )
-    args = build_parser(argv).parse_args(argv)
+    args = build_parser(argv, base).parse_args(argv)
     nova = make_client(args)
     args.run(nova, args)
     return EXIT_OK
