@@ -340,22 +340,30 @@ class TestBeyondNova(NovaShimTestCase):
     """What nova cannot do, or gets wrong, and the shim does."""
 
     def test_abort_queued_with_bare_major_version(self) -> None:
-        # Many openrc files set OS_COMPUTE_API_VERSION=2: nova then speaks
-        # 2.0, lacks the command and exits 2; the shim negotiates.
-        env = {"OS_COMPUTE_API_VERSION": "2"}
-        mid = str(self.live_migration_of("web-1").id)
-        nova = self.run_cli(
-            NOVA, "live-migration-abort", "web-1", mid, env=env
-        )
-        self.assertEqual(2, nova.code)
-        shim = self.run_cli(
-            SHIM, "live-migration-abort", "web-1", mid, env=env
-        )
-        self.assertEqual((0, "", ""), (shim.code, shim.out, shim.err))
+        # Many openrc files set OS_COMPUTE_API_VERSION=2 (or 2.0): nova then
+        # speaks 2.0, lacks the command and exits 2; the shim negotiates
+        # (2.65+ is needed for a queued migration) and the abort lands.
+        migrations = self.migrating_pair()
+        for version, migration in zip(("2", "2.0"), migrations, strict=True):
+            env = {"OS_COMPUTE_API_VERSION": version}
+            sid = str(migration.instance_uuid)
+            mid = str(migration.id)
+            self.assertEqual(
+                "queued", self.cloud.get_migration(migration.id).status
+            )
+            nova = self.run_cli(
+                NOVA, "live-migration-abort", sid, mid, env=env
+            )
+            self.assertEqual(2, nova.code, version)
+            shim = self.run_cli(
+                SHIM, "live-migration-abort", sid, mid, env=env
+            )
+            self.assertEqual((0, "", ""), (shim.code, shim.out, shim.err))
         self.cloud.clock.advance(5)
-        self.assertEqual(
-            "cancelled", self.cloud.get_migration(int(mid)).status
-        )
+        for migration in migrations:
+            self.assertEqual(
+                "cancelled", self.cloud.get_migration(migration.id).status
+            )
 
     def test_abort_without_migration_id(self) -> None:
         nova = self.run_cli(NOVA, "live-migration-abort", "db-1")
