@@ -39,16 +39,19 @@ class MigrationsManager(_base.Manager):
         host: str | None = None,
         status: str | None = None,
         instance_uuid: str | None = None,
+        marker: str | None = None,
+        limit: int | None = None,
+        changes_since: str | None = None,
+        changes_before: str | None = None,
         migration_type: str | None = None,
         source_compute: str | None = None,
         user_id: str | None = None,
         project_id: str | None = None,
-        changes_since: str | None = None,
-        changes_before: str | None = None,
-        limit: int | None = None,
-        marker: str | None = None,
     ) -> Iterator[models.Migration]:
         """Migrations matching every filter given, newest first.
+
+        The arguments are in python-novaclient's order, so positional
+        calls keep their meaning.
 
         A lazy iterator: from 2.59 it follows ``migrations_links`` page by
         page, holding one page at a time. ``limit`` is the page size

@@ -216,3 +216,52 @@ class TestPagination(base.LibraryTestCase):
             exceptions.ConnectionError, self.client().migrations.list
         )
         self.assertIn("version discovery failed", str(error))
+
+
+class TestNovaclientCompatibility(base.LibraryTestCase):
+    def test_signatures_match_python_novaclient(self) -> None:
+        import inspect
+
+        from novaclient.v2 import migrations as nc_migrations
+        from novaclient.v2 import server_migrations as nc_sm
+
+        from migabortclient.v2 import server_migrations as sm
+
+        def names(func: object) -> list[str]:
+            return list(inspect.signature(func).parameters)  # type: ignore[arg-type]
+
+        self.assertEqual(
+            names(nc_migrations.MigrationManager.list),
+            names(migrations_mod.MigrationsManager.list),
+        )
+        for ours, theirs in (
+            ("list", "list"),
+            ("get", "get"),
+            ("live_migration_abort", "live_migration_abort"),
+            ("live_migrate_force_complete", "live_migrate_force_complete"),
+            ("abort", "live_migration_abort"),
+            ("force_complete", "live_migrate_force_complete"),
+        ):
+            self.assertEqual(
+                names(getattr(nc_sm.ServerMigrationsManager, theirs)),
+                names(getattr(sm.ServerMigrationsManager, ours)),
+                ours,
+            )
+
+    def test_positional_filters(self) -> None:
+        self.reply("GET", "/os-migrations", {"migrations": []})
+        list(
+            self.client("2.80").migrations.list(
+                "cmp-a", "running", base.SID, base.MIG_UUID, 5
+            )
+        )
+        self.assertEqual(
+            {
+                "host": ["cmp-a"],
+                "status": ["running"],
+                "instance_uuid": [base.SID],
+                "marker": [base.MIG_UUID],
+                "limit": ["5"],
+            },
+            parse.parse_qs(self.mock.last_request.query),
+        )
