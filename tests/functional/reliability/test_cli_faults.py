@@ -160,3 +160,65 @@ for _command, _fault, _kwargs in SUBPROCESS_CASES:
 
     _stest.__name__ = f"test_{_command}__{_fault}"
     setattr(TestCLIFaultsSubprocess, _stest.__name__, _stest)
+
+
+class TestOtherProgramsFaults(CLIFaultCase):
+    """``openstack`` (this project's plugin) and ``migabort-nova``: the
+    same library underneath, so a few cases suffice."""
+
+    def test_openstack_abort_dropped(self) -> None:
+        fault = self.ref.faults.inject(
+            "DELETE", r"/migrations/\d+$", drop=True
+        )
+        result = self.run_cli(
+            "openstack",
+            "server",
+            "migration",
+            "abort",
+            "db-1",
+            str(self.db_mig.id),
+        )
+        line = self.assertCleanFailure(result)
+        self.assertIn("not applied yet", line)
+        self.assertEqual(1, fault.hits)
+        self.assertEqual([], self.actions(self.db.id, ACTIONS["abort"]))
+
+    def test_openstack_list_html_page(self) -> None:
+        fault = self.ref.faults.inject(
+            "GET",
+            r"/os-migrations$",
+            status=502,
+            html=True,
+            retry_after=0,
+            count=None,
+        )
+        result = self.run_cli("openstack", "server", "migration", "list")
+        line = self.assertCleanFailure(result)
+        self.assertNotIn("<", line)
+        self.assertEqual(3, fault.hits)
+
+    def test_nova_shim_abort_lost_but_applied(self) -> None:
+        fault = self.ref.faults.inject(
+            "DELETE", r"/migrations/\d+$", status=503, retry_after=0
+        )
+        result = self.run_cli(
+            "migabort-nova",
+            "live-migration-abort",
+            "db-1",
+            str(self.db_mig.id),
+        )
+        self.assertEqual(0, result.code, result)
+        self.assertNotIn("Traceback", result.out + result.err)
+        self.assertEqual(1, fault.hits)
+        cancels = self.actions(self.db.id, ACTIONS["abort"])
+        self.assertEqual(1, len(cancels))
+
+    def test_nova_shim_list_truncated(self) -> None:
+        self.ref.faults.inject(
+            "GET", r"/migrations$", truncate=True, count=None
+        )
+        result = self.run_cli("migabort-nova", "server-migration-list", "db-1")
+        self.assertEqual(1, result.code, result)
+        self.assertNotIn("Traceback", result.out + result.err)
+        lines = [ln for ln in result.err.splitlines() if ln.strip()]
+        self.assertEqual(1, len(lines), result)
