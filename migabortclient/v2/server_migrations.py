@@ -62,6 +62,8 @@ class ServerMigrationsManager(_base.Manager):
         self._servers = servers
         self._sleep = sleep
         self._monotonic = monotonic
+        # Set once os-migrations turned out to need our project filter.
+        self._scoped_project: str | None = None
 
     # ---------------------------------------------------------------- read
 
@@ -279,17 +281,20 @@ class ServerMigrationsManager(_base.Manager):
         and only filtered by their own project, so that is tried when
         the unfiltered listing is forbidden.
         """
+        if self._scoped_project is None:
+            try:
+                return self._row(sid, mid, None)
+            except exceptions.Forbidden as exc:
+                project = self.http.project_id()
+                if project is None or self.http.api_version < V2_80:
+                    LOG.debug(
+                        "os-migrations not allowed (%s); status unknown", exc
+                    )
+                    return None
+                # Remembered, so polling does not ask twice every time.
+                self._scoped_project = project
         try:
-            return self._row(sid, mid, None)
-        except exceptions.Forbidden as exc:
-            project = self.http.project_id()
-            if project is None or self.http.api_version < V2_80:
-                LOG.debug(
-                    "os-migrations not allowed (%s); status unknown", exc
-                )
-                return None
-        try:
-            return self._row(sid, mid, project)
+            return self._row(sid, mid, self._scoped_project)
         except exceptions.Forbidden as exc:
             LOG.debug("os-migrations not allowed (%s); status unknown", exc)
             return None
