@@ -16,7 +16,6 @@ import concurrent.futures
 import itertools
 import logging
 import os
-import sys
 import time
 import traceback
 import uuid
@@ -1169,31 +1168,70 @@ class WatchServerMigration(MigrationCommandMixin, command.Command):
         interval = poll_interval(WATCH_POLL_DEFAULT)
         tty = bool(getattr(self.app.stdout, "isatty", lambda: False)())
         watcher = Watcher(parsed_args.window, tty)
+        screen = ProgressScreen(self.app.stdout, tty)
         deadline = time.monotonic() + parsed_args.timeout
         readings = 0
-        while True:
-            # The list, not show: project managers may read it.
-            item = read_migration(nova, server, mid)
-            if item is None or item.status not in WATCH_ACTIVE:
-                status = final_status(nova, server, mid)
-                if status is None:
-                    self.out(f"migration {mid} is no longer in progress")
-                else:
-                    self.out(f"migration {mid} ended: {status}")
-                return EXIT_OK
-            for line in watcher.observe(item, time.monotonic()):
-                self.out(line)
-            readings += 1
-            if parsed_args.count is not None and readings >= parsed_args.count:
-                return EXIT_OK
-            if time.monotonic() >= deadline:
-                self.app.stderr.write(
-                    f"Stopped watching migration {mid} after "
-                    f"{parsed_args.timeout:g}s; it is still in progress.\n"
-                )
-                return EXIT_TIMEOUT
-            time.sleep(interval)
+        try:
+            while True:
+                # The list, not show: project managers may read it.
+                item = read_migration(nova, server, mid)
+                if item is None or item.status not in WATCH_ACTIVE:
+                    status = final_status(nova, server, mid)
+                    screen.line(
+                        f"migration {mid} is no longer in progress"
+                        if status is None
+                        else f"migration {mid} ended: {status}"
+                    )
+                    return EXIT_OK
+                progress, *warnings = watcher.observe(item, time.monotonic())
+                screen.progress(progress)
+                for warning in warnings:
+                    screen.line(warning)
+                readings += 1
+                if (
+                    parsed_args.count is not None
+                    and readings >= parsed_args.count
+                ):
+                    return EXIT_OK
+                if time.monotonic() >= deadline:
+                    screen.close()
+                    self.app.stderr.write(
+                        f"Stopped watching migration {mid} after "
+                        f"{parsed_args.timeout:g}s; it is still in "
+                        "progress.\n"
+                    )
+                    return EXIT_TIMEOUT
+                time.sleep(interval)
+        finally:
+            screen.close()
 
 
-def stdout_is_tty() -> bool:
-    return sys.stdout.isatty()
+class ProgressScreen:
+    """Progress lines: redrawn in place on a terminal, one per reading
+    otherwise (logs, pipes)."""
+
+    def __init__(self, stream: Any, tty: bool) -> None:
+        self.stream = stream
+        self.tty = tty
+        self._open = False
+
+    def progress(self, text: str) -> None:
+        if not self.tty:
+            self.line(text)
+            return
+        # Carriage return, then erase the rest of the old line.
+        self.stream.write(f"\r{text}\x1b[K")
+        self.stream.flush()
+        self._open = True
+
+    def line(self, text: str) -> None:
+        """A line that stays (a warning, the end)."""
+        self.close()
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self._open:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._open = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import io
 import os
 import threading
 import types
@@ -519,3 +520,35 @@ class TestIdentityIds(testtools.TestCase):
             sm.looks_like_id("8d4a1c44-6d1e-4b70-9a0e-0a3f4c3c9f8e")
         )
         self.assertFalse(sm.looks_like_id("demo"))
+
+
+class _Stream(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+class TestProgressScreen(testtools.TestCase):
+    def test_terminal_redraws_in_place_and_keeps_warnings(self) -> None:
+        out = _Stream(True)
+        screen = sm.ProgressScreen(out, tty=True)
+        screen.progress("a")
+        screen.progress("b")
+        screen.line("WARNING: w")
+        screen.progress("c")
+        screen.close()
+        screen.close()
+        self.assertEqual(
+            "\ra\x1b[K\rb\x1b[K\nWARNING: w\n\rc\x1b[K\n", out.getvalue()
+        )
+
+    def test_pipe_gets_plain_lines(self) -> None:
+        out = _Stream(False)
+        screen = sm.ProgressScreen(out, tty=False)
+        screen.progress("a")
+        screen.line("end")
+        screen.close()
+        self.assertEqual("a\nend\n", out.getvalue())
