@@ -203,6 +203,21 @@ class TestReadCommands(NovaShimTestCase):
         self.assertEqual(1, result.code)
         self.assertIn("ERROR (Forbidden): Policy doesn't allow", result.err)
 
+    def test_show_needs_admin_matches_nova(self) -> None:
+        mid = str(self.live_migration_of("web-1").id)
+        result = self.compare(
+            "server-migration-show", "web-1", mid, user="manager"
+        )
+        self.assertEqual(1, result.code)
+        self.assertIn("ERROR (Forbidden): ", result.err)
+
+    def test_ambiguous_server_name_matches_nova(self) -> None:
+        for host in ("compute1", "compute2"):
+            self.cloud.add_server("twin", host, memory_mib=1024)
+        result = self.compare("server-migration-list", "twin")
+        self.assertEqual(1, result.code)
+        self.assertIn("ERROR (CommandError): Multiple server", result.err)
+
     def test_wrong_password_matches_nova(self) -> None:
         result = self.compare(
             "migration-list", env={"OS_PASSWORD": "not-the-password"}
@@ -423,6 +438,33 @@ class TestBeyondNovaFaults(NovaShimTestCase):
             self.assertEqual(
                 "cancelled", self.cloud.get_migration(migration.id).status
             )
+
+    def test_force_complete_applied_despite_proxy_error(self) -> None:
+        mig_a, mig_b = self.migrating_pair()
+        self.cloud.clock.advance(10)
+        results = []
+        for name, migration in (("twin-a", mig_a), ("twin-b", mig_b)):
+            self.ref.faults.inject(
+                "POST", r"/migrations/\d+/action", status=503
+            )
+            program = NOVA if name == "twin-a" else SHIM
+            results.append(
+                self.run_cli(
+                    program,
+                    "live-migration-force-complete",
+                    name,
+                    str(migration.id),
+                )
+            )
+        nova, shim = results
+        self.assertEqual(1, nova.code)
+        self.assertIn("(HTTP 503)", nova.err)
+        self.assertEqual((0, "", ""), (shim.code, shim.out, shim.err))
+        sid = str(mig_b.instance_uuid)
+        actions = [
+            a.action for a in self.ref.client().instance_actions.list(sid)
+        ]
+        self.assertIn("live_migration_force_complete", actions)
 
     def test_abort_lost_on_a_dropped_connection_is_reported(self) -> None:
         mig_a, _ = self.migrating_pair()
