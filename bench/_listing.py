@@ -8,7 +8,9 @@ host with no migrations, so version discovery and lazy imports are done
 before the clock and the memory baseline start. The peak RSS is reset
 (``/proc/self/clear_refs``) just before listing, so the growth reported is
 the listing's own: peak RSS during it minus RSS before it. Prints one JSON
-line: the number of migrations, the seconds taken and that growth.
+line: the number of migrations, the seconds taken (wall, and this
+process's CPU time: the client's own cost, as the server runs in another
+process) and that growth.
 """
 
 from __future__ import annotations
@@ -115,9 +117,11 @@ def main(argv: list[str]) -> int:
     reset = _reset_peak()
     before_kib = _status_kib("VmRSS") if reset else _maxrss_kib()
     start = time.perf_counter()
+    cpu_start = time.process_time()
     count = 0
     for _ in lister(host):
         count += 1
+    cpu_seconds = time.process_time() - cpu_start
     seconds = time.perf_counter() - start
     after_kib = _status_kib("VmHWM") if reset else _maxrss_kib()
     print(
@@ -127,6 +131,7 @@ def main(argv: list[str]) -> int:
                 "count": count,
                 "warm_count": warm,
                 "seconds": seconds,
+                "cpu_seconds": cpu_seconds,
                 "rss_before_mib": before_kib / 1024,
                 "rss_peak_mib": after_kib / 1024,
                 "rss_growth_mib": max(0, after_kib - before_kib) / 1024,
