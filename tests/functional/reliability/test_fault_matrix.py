@@ -16,6 +16,7 @@ request runs when the wait ends, after the client gave up).
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -165,7 +166,7 @@ class TestReadFaults(base.ReliabilityCase):
     def test_real_sleep_with_retry_after_zero(self) -> None:
         # The default pause function, not the recorder: still bounded.
         nova = self.client()
-        nova.http._sleep = __import__("time").sleep
+        nova.http._sleep = time.sleep
         fault = self.ref.faults.inject(
             "GET", r"/migrations$", status=429, retry_after=0, count=None
         )
