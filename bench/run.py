@@ -159,6 +159,7 @@ class Runner:
             "cpu_seconds": cpu,
             "rc": proc.returncode,
             "stdout": self.scrub(proc.stdout),
+            "stderr": self.scrub(proc.stderr),
         }
         if proc.returncode != 0:
             tail = self.scrub(proc.stderr or proc.stdout).strip()
@@ -596,64 +597,85 @@ _IMPORTTIME = re.compile(
 )
 
 
+_PROFILE_RUN = """
+import cProfile, json, pstats, sys
+from migabortclient import shell
+prof = cProfile.Profile()
+code = prof.runcall(shell.main, sys.argv[1:])
+stats = pstats.Stats(prof)
+rows = []
+for (path, line, func), (_, _, _, cum, _) in stats.stats.items():
+    if func.startswith("<") or "_bootstrap" in path:
+        continue
+    tail = "/".join(path.split("/")[-2:])
+    rows.append((cum, f"{tail}:{line}({func})"))
+rows.sort(reverse=True)
+total = max(st[3] for st in stats.stats.values())
+print(json.dumps({"rc": code, "total_s": total,
+                  "top": [[name, cum] for cum, name in rows[:25]]}))
+"""
+
+
 def section_profile(args: argparse.Namespace, log: Any) -> dict[str, Any]:
-    """``-X importtime`` of our start-up paths, by top-level import."""
-    targets = {
-        "migabort --help": [
-            PY,
-            "-X",
-            "importtime",
-            "-c",
-            "import sys; from migabortclient.shell import main; "
-            "sys.exit(main(['--help']))",
+    """Where our start-up goes: import self-time by package (``python -X
+    importtime``) and a cProfile of ``migabort server migration list``."""
+    imports = {
+        "migabort server migration list": [
+            *migabort(),
+            "server",
+            "migration",
+            "list",
         ],
-        "migabort-nova --help": [
-            PY,
-            "-X",
-            "importtime",
-            "-c",
-            "import sys; from migabortclient.nova_shim import main; "
-            "sys.exit(main(['--help']))",
-        ],
+        "migabort-nova --help": [*migabort_nova(), "--help"],
         "import migabortclient.client": [
             PY,
-            "-X",
-            "importtime",
             "-c",
             "import migabortclient.client",
         ],
+        "openstack server migration list": [
+            *osc(False),
+            "server",
+            "migration",
+            "list",
+        ],
     }
     out: dict[str, Any] = {}
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    for name, argv in targets.items():
-        proc = subprocess.run(
-            argv,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=SUBPROCESS_TIMEOUT,
-            check=False,
+    with reference(seed="demo") as ref:
+        runner = Runner(ref)
+        for name, argv in imports.items():
+            if argv[0] != PY:
+                argv = [PY, *argv]
+            res = runner.run([PY, "-X", "importtime", *argv[1:]])
+            by_package: dict[str, int] = {}
+            total = 0
+            for line in res.get("stderr", "").splitlines():
+                match = _IMPORTTIME.match(line)
+                if not match:
+                    continue
+                self_us, _, _, module = match.groups()
+                total += int(self_us)
+                package = module.split(".")[0]
+                by_package[package] = by_package.get(package, 0) + int(self_us)
+            ranked = sorted(by_package.items(), key=lambda kv: -kv[1])[:15]
+            out[f"imports: {name}"] = {
+                "rc": res["rc"],
+                "total_import_ms": total / 1000,
+                "self_ms_by_package": {k: v / 1000 for k, v in ranked},
+            }
+            log(
+                f"  imports of {name}: {total / 1000:.0f} ms; "
+                + ", ".join(f"{k} {v / 1000:.0f}" for k, v in ranked[:6])
+            )
+        res = runner.run(
+            [PY, "-c", _PROFILE_RUN, "server", "migration", "list"]
         )
-        top: dict[str, int] = {}
-        total = 0
-        for line in proc.stderr.splitlines():
-            match = _IMPORTTIME.match(line)
-            if not match:
-                continue
-            self_us, cum_us, indent, module = match.groups()
-            total += int(self_us)
-            if not indent:
-                top[module] = top.get(module, 0) + int(cum_us)
-        ranked = sorted(top.items(), key=lambda kv: -kv[1])[:12]
-        out[name] = {
-            "total_import_ms": total / 1000,
-            "top_level_ms": {k: v / 1000 for k, v in ranked},
-        }
-        log(
-            f"  {name}: imports {total / 1000:.0f} ms; top: "
-            + ", ".join(f"{k} {v / 1000:.0f}" for k, v in ranked[:5])
-        )
+        try:
+            data = json.loads(res["stdout"].strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            data = {"error": res.get("error", "no output")}
+        out["cprofile: migabort server migration list"] = data
+        for func, cum in data.get("top", [])[:25]:
+            log(f"  cProfile {cum * 1000:6.0f} ms  {func}")
     return out
 
 
