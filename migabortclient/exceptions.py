@@ -79,13 +79,14 @@ class InvalidResponse(ClientException):
         self.request_id = request_id
 
 
-class NotApplied(ClientException):
-    """An abort or force-complete whose answer was lost, and which the
-    server's state shows did not take effect.
+class AnswerLost(ClientException):
+    """An abort or force-complete whose answer was lost (a timeout, a
+    dropped connection, a 5xx). It is never re-sent; the library reads
+    the server's state back and raises one of the two subclasses, or
+    returns normally when the state shows the request took effect.
 
-    Raised only after reading the migration and the server's instance
-    actions; ``http_status`` and ``request_id`` are those of the failed
-    request, if it got an answer.
+    ``http_status`` and ``request_id`` are those of the failed request,
+    if it got an answer.
     """
 
     def __init__(
@@ -102,6 +103,15 @@ class NotApplied(ClientException):
         self.status = status
         self.http_status = http_status
         self.request_id = request_id
+
+
+class NotApplied(AnswerLost):
+    """The server's state shows the request did not take effect."""
+
+
+class OutcomeUnknown(AnswerLost):
+    """Reading the state back failed too: the request may or may not
+    have taken effect. Check before acting again."""
 
 
 class HttpError(ClientException, ksa_exc.HttpError):

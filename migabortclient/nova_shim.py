@@ -262,7 +262,7 @@ def format_error(exc: BaseException) -> str:
     if isinstance(exc, exceptions.HttpError):
         return _http_error_line(exc.http_status, exc.message, exc.request_id)
     if (
-        isinstance(exc, exceptions.NotApplied | exceptions.InvalidResponse)
+        isinstance(exc, exceptions.AnswerLost | exceptions.InvalidResponse)
         and exc.http_status is not None
     ):
         return _http_error_line(exc.http_status, exc.message, exc.request_id)

@@ -208,7 +208,7 @@ class ServerMigrationsManager(_base.Manager):
             applied, status = self._took_effect(sid, mid, action_name)
         except exceptions.ClientException as check_exc:
             LOG.debug("could not read the state back: %s", check_exc)
-            raise exceptions.NotApplied(
+            raise exceptions.OutcomeUnknown(
                 f"{what} of migration {mid} may or may not have been "
                 f"applied: {lost}; reading the server's state back failed "
                 f"too ({check_exc}). Check with 'server migration list'.",

@@ -371,7 +371,7 @@ class TestAbortAnswerLost(base.LibraryTestCase):
             exc=requests.exceptions.ConnectionError("reset"),
         )
         error = self.assertRaises(
-            exceptions.NotApplied,
+            exceptions.OutcomeUnknown,
             self.nova.server_migrations.abort,
             base.SID,
             42,
