@@ -693,7 +693,7 @@ def _host_of(outcome: models.Outcome, *, source: bool) -> str:
     return "its source host" if source else "its destination host"
 
 
-def _action_failure(outcome: models.Outcome) -> str | None:
+def _action_failure(outcome: models.Outcome, operation: str) -> str | None:
     """The failure the compute host recorded on the instance action."""
     action = outcome.action
     if action is None:
@@ -705,7 +705,7 @@ def _action_failure(outcome: models.Outcome) -> str | None:
             detail = next((ln for ln in reversed(lines) if ln.strip()), "")
         detail = detail.strip()
         if "NotImplementedError" in detail:
-            return "the compute driver does not support this operation"
+            return f"the compute driver does not support {operation}"
         return (
             f"{event.event}: {detail}" if detail else f"{event.event} failed"
         )
@@ -734,7 +734,7 @@ def describe_abort(outcome: models.Outcome) -> tuple[str, int]:
             f"{_host_of(outcome, source=True)}",
             EXIT_OK,
         )
-    failure = _action_failure(outcome)
+    failure = _action_failure(outcome, "abort")
     if outcome.status in ("completed", "post-migrating"):
         why = failure or "the migration finished before the abort landed"
         return (
@@ -773,7 +773,7 @@ def describe_force_complete(outcome: models.Outcome) -> tuple[str, int]:
             f"{_host_of(outcome, source=False)}",
             EXIT_OK,
         )
-    failure = _action_failure(outcome)
+    failure = _action_failure(outcome, "force complete")
     if outcome.status is None and failure is None:
         event = _action_succeeded(outcome)
         if event is not None:

@@ -217,3 +217,20 @@ class TestOperator(base.CLITestCase):
         self.assertNotIn(
             "live_migration_cancel", [a.action for a in self.actions(web2.id)]
         )
+
+    def test_abort_wait_when_the_driver_cannot_abort(self) -> None:
+        # Nova accepts the DELETE (202); the compute host then fails it.
+        self.ref.cloud.hosts["compute1"].supports_abort = False
+        self.ref.cloud.auto_advance = 2.0
+        result = self.run_cli(
+            "openstack", "server", "migration", "abort", "web-1", "--wait"
+        )
+        self.assertEqual((1, ""), (result.code, result.err), result)
+        mig = self.ref.cloud.get_migration(self.web_mig.id)
+        self.assertEqual("completed", mig.status)
+        self.assertEqual(
+            "abort failed: the compute driver does not support "
+            f"abort; migration {mig.id} completed, server now on "
+            "compute3",
+            result.out.splitlines()[-1],
+        )

@@ -295,11 +295,9 @@ class TestOutcomes(testtools.TestCase):
         )
         line, code = sm.describe_abort(_outcome("completed", [event]))
         self.assertEqual(1, code)
-        self.assertTrue(
-            line.startswith(
-                "abort failed: the compute driver does not support this "
-                "operation"
-            ),
+        self.assertEqual(
+            "abort failed: the compute driver does not support abort; "
+            "migration 42 completed, server now on compute2",
             line,
         )
 
