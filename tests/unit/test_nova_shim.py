@@ -298,6 +298,19 @@ class TestFormatError(testtools.TestCase):
             nova_shim.format_error(exc),
         )
 
+    def test_outcome_unknown_is_one_line_with_its_own_name(self) -> None:
+        exc = exceptions.OutcomeUnknown(
+            "abort of migration 3 may or may not have been applied.",
+            migration_id=3,
+            status=None,
+        )
+        self.assertEqual(
+            "ERROR (OutcomeUnknown): abort of migration 3 may or may not "
+            "have been applied.",
+            nova_shim.format_error(exc),
+        )
+        self.assertEqual(1, nova_shim.exit_code_for(exc))
+
     def test_library_connection_error_names_keystoneauth_cause(self) -> None:
         from keystoneauth1 import exceptions as ksa_exc
 
