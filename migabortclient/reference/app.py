@@ -420,7 +420,21 @@ class NovaApp:
             # Bounded, and cut short when the server stops.
             self.faults.stopping.wait(fault.latency)
         try:
-            resp = self._dispatch(req, path)
+            if (
+                fault is not None
+                and fault.status is not None
+                and not (fault.after)
+            ):
+                # Answered before Nova runs the request: by Nova's own
+                # fault wrapper (with a request id) or, for an HTML
+                # page, by a proxy in front of it (without one).
+                resp = webob.Response(status=fault.status)
+                if not fault.html:
+                    request_id = f"req-{uuid.uuid4()}"
+                    resp.headers["x-openstack-request-id"] = request_id
+                    resp.headers["x-compute-request-id"] = request_id
+            else:
+                resp = self._dispatch(req, path)
         except Exception:
             LOG.exception("unexpected error in the reference Nova")
             resp = _fault_response(

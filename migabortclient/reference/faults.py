@@ -28,7 +28,16 @@ class Fault:
     truncate: bool = False
     html: bool = False
     content_type: str | None = None
+    # Status faults answer before Nova runs the request (a proxy or a
+    # rate limiter in front of it); ``after`` runs it first (Nova acted,
+    # then the answer broke), as ``drop_after`` does for a dropped reply.
+    after: bool = False
+    drop_after: bool = False
     hits: int = 0
+
+    @property
+    def drops(self) -> bool:
+        return self.drop or self.drop_after
 
     def matches(self, method: str, path: str) -> bool:
         if self.method not in ("*", method.upper()):
@@ -62,11 +71,15 @@ class Faults:
         truncate: bool = False,
         html: bool = False,
         content_type: str | None = None,
+        after: bool = False,
+        drop_after: bool = False,
     ) -> Fault:
         if status is None and not (
-            latency or drop or truncate or html or content_type
+            latency or drop or drop_after or truncate or html or content_type
         ):
             raise ValueError("a fault needs a status or a behaviour")
+        if drop and drop_after:
+            raise ValueError("drop and drop_after exclude each other")
         fault = Fault(
             method=method.upper(),
             path_regex=re.compile(path_regex),
@@ -78,6 +91,8 @@ class Faults:
             truncate=truncate,
             html=html,
             content_type=content_type,
+            after=after,
+            drop_after=drop_after,
         )
         with self._lock:
             self._faults.append(fault)
@@ -93,23 +108,23 @@ class Faults:
             for fault in self._faults:
                 if fault.count is not None and fault.hits >= fault.count:
                     continue
-                if fault.drop:
-                    # Drops are taken by the server before the app runs.
+                if fault.drops:
+                    # Drops are taken by the server, around the app.
                     continue
                 if fault.matches(method, path):
                     fault.hits += 1
                     return fault
             return None
 
-    def peek_drop(self, method: str, path: str) -> bool:
+    def peek_drop(self, method: str, path: str) -> Fault | None:
         """Consume a matching drop fault, if the first match is one."""
         with self._lock:
             for fault in self._faults:
                 if fault.count is not None and fault.hits >= fault.count:
                     continue
                 if fault.matches(method, path):
-                    if fault.drop:
+                    if fault.drops:
                         fault.hits += 1
-                        return True
-                    return False
-            return False
+                        return fault
+                    return None
+            return None

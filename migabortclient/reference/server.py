@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import socketserver
 import threading
@@ -31,7 +32,13 @@ class _Handler(simple_server.WSGIRequestHandler):
             return
         path = self.path.split("?", 1)[0]
         app = self.server.nova
-        if app.faults.peek_drop(self.command, path):
+        drop = app.faults.peek_drop(self.command, path)
+        if drop is not None and drop.drop_after:
+            # Nova runs the request; its answer never reaches the client.
+            self._run_and_discard(app)
+            self.close_connection = True
+            return
+        if drop is not None:
             # Close without a response, as a crashed proxy would.
             with app._lock:
                 app.requests.append(
@@ -42,6 +49,18 @@ class _Handler(simple_server.WSGIRequestHandler):
         handler = simple_server.ServerHandler(
             self.rfile,
             self.wfile,  # type: ignore[arg-type]
+            self.get_stderr(),
+            self.get_environ(),
+            multithread=True,
+        )
+        handler.request_handler = self  # type: ignore[attr-defined]
+        handler.run(app)
+
+    def _run_and_discard(self, app: app_mod.NovaApp) -> None:
+        discard = io.BytesIO()
+        handler = simple_server.ServerHandler(
+            self.rfile,
+            discard,
             self.get_stderr(),
             self.get_environ(),
             multithread=True,

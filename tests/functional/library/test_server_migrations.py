@@ -392,7 +392,11 @@ class TestLostAnswers(base.LibraryTestCase):
         nova = self.nova()
         self.assertEqual(APIVersion("2.104"), nova.api_version)
         fault = self.ref.faults.inject(
-            "DELETE", r"/migrations/\d+$", status=503, retry_after=1
+            "DELETE",
+            r"/migrations/\d+$",
+            status=503,
+            retry_after=1,
+            after=True,
         )
         request_id = nova.server_migrations.abort(server.id, mig.id)
         self.assertEqual(1, fault.hits)

@@ -7,10 +7,12 @@ number of retries (429/502/503/504, timeouts and dropped connections
 are retried twice; a 500, a bad body or a wrong content type never);
 abort, force-complete and os-migrateLive are sent exactly once.
 
-The reference applies status, HTML, truncation and content-type faults
-*after* the request ran (an answer lost on the way back: the ambiguous
-case), while a drop or latency acts *before* it runs (latency: the
-request runs when the wait ends, after the client gave up).
+Status faults answer *before* the request runs (a proxy or rate limiter
+in front of Nova) unless injected with ``after=True``: then Nova ran the
+request and only its answer was replaced (the ambiguous case, checked
+both ways for writes). HTML-body, truncation and content-type faults
+mangle the real answer; a drop acts before the request runs; latency
+delays it (it runs when the wait ends, after the client gave up).
 """
 
 from __future__ import annotations
@@ -242,8 +244,11 @@ class TestWriteFaults(base.ReliabilityCase):
 
     def check_write(self, name: str, fault_name: str) -> None:
         http_method, pattern, action = WRITES[name]
+        options = dict(FAULTS[fault_name])
+        if fault_name in APPLIED_THEN_LOST:
+            options["after"] = True
         fault = self.ref.faults.inject(
-            http_method, pattern, count=None, **FAULTS[fault_name]
+            http_method, pattern, count=None, **options
         )
         if fault_name in APPLIED_THEN_LOST + HARMLESS_BODY:
             request_id = self.send(name)
@@ -251,9 +256,9 @@ class TestWriteFaults(base.ReliabilityCase):
             self.assertEqual([request_id], [a.request_id for a in recorded])
         elif fault_name == "429":
             # A rate limiter's refusal is definitive: not re-sent, not
-            # read back. (The reference applies it anyway: see the
-            # module docstring; a real limiter answers before Nova.)
+            # read back, and nothing happened.
             self.assertRaises(exceptions.TooManyRequests, self.send, name)
+            self.assertEqual([], self.actions(self.db.id, action))
         elif fault_name == "drop":
             exc = self.assertRaises(exceptions.NotApplied, self.send, name)
             self.assertEqual(self.db_mig.id, exc.migration_id)
@@ -268,6 +273,23 @@ class TestWriteFaults(base.ReliabilityCase):
             self.assertIn("may still", str(exc))
         else:  # pragma: no cover - every fault is listed above
             self.fail(fault_name)
+        self.assertEqual(1, fault.hits, self.ref.requests)
+        self.assertEqual([], self.sleeps)
+
+    def check_refused_in_front(self, name: str, fault_name: str) -> None:
+        """A 5xx answered before Nova ran the request: read back, and
+        reported as not applied (yet), never as done."""
+        http_method, pattern, action = WRITES[name]
+        fault = self.ref.faults.inject(
+            http_method, pattern, count=None, **FAULTS[fault_name]
+        )
+        exc = self.assertRaises(exceptions.NotApplied, self.send, name)
+        self.assertEqual("running", exc.status)
+        self.assertIn("not applied", str(exc))
+        self.assertEqual([], self.actions(self.db.id, action))
+        self.assertEqual(
+            "running", self.ref.cloud.get_migration(self.db_mig.id).status
+        )
         self.assertEqual(1, fault.hits, self.ref.requests)
         self.assertEqual([], self.sleeps)
 
@@ -359,3 +381,11 @@ for _name, _fault in itertools.product(WRITES, FAULTS):
 
     _wtest.__name__ = f"test_{_name}__{_fault}"
     setattr(TestWriteFaults, _wtest.__name__, _wtest)
+
+for _name, _fault in itertools.product(WRITES, APPLIED_THEN_LOST):
+
+    def _ftest(self: TestWriteFaults, n: str = _name, f: str = _fault) -> None:
+        self.check_refused_in_front(n, f)
+
+    _ftest.__name__ = f"test_{_name}__{_fault}_before_nova"
+    setattr(TestWriteFaults, _ftest.__name__, _ftest)
