@@ -42,6 +42,11 @@ _POLICY_RE: Final = re.compile(r"Policy doesn't allow (\S+) to be performed")
 _VERSION_HEADER_RE: Final = re.compile(r"compute\s+(\d+\.\d+)", re.IGNORECASE)
 
 Sleep = Callable[[float], None]
+# keystoneauth1's "could not get a token" errors (before any HTTP error).
+_AUTH_ERRORS: Final = (
+    ksa_exc.AuthorizationFailure,
+    ksa_exc.AuthPluginException,
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -124,6 +129,10 @@ class HTTPClient:
             ) from exc
         except ksa_exc.HttpError as exc:
             raise _from_ksa_http_error(exc) from exc
+        except _AUTH_ERRORS as exc:
+            raise exceptions.AuthenticationError(
+                f"Authentication failed: {exc}"
+            ) from exc
         except ksa_exc.ClientException as exc:
             raise exceptions.ConnectionError(
                 f"Compute version discovery failed: {exc}"
@@ -221,6 +230,10 @@ class HTTPClient:
                 # Only a pinned client gets here without discovery.
                 raise exceptions.ConnectionError(
                     f"No compute endpoint in the service catalog: {exc}"
+                ) from exc
+            except _AUTH_ERRORS as exc:
+                raise exceptions.AuthenticationError(
+                    f"Authentication failed: {exc}"
                 ) from exc
             except ksa_exc.ClientException as exc:
                 # Auth plugin or catalog trouble: nothing was sent.

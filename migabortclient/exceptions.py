@@ -56,6 +56,11 @@ class WaitTimeout(ClientException):
         self.status = status
 
 
+class AuthenticationError(ClientException):
+    """The session could not get a token (missing or refused
+    credentials, no auth plugin); nothing was sent to Nova."""
+
+
 class ConnectionError(ClientException, ksa_exc.ConnectionError):
     """The request could not be delivered or its answer was lost."""
 

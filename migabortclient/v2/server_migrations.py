@@ -107,12 +107,14 @@ class ServerMigrationsManager(_base.Manager):
 
     def _by_uuid(self, sid: str, ref: str) -> models.ServerMigration:
         self.http.require(V2_59, "Naming a migration by its UUID")
-        for item in self._list(sid):
+        found = self._list(sid)
+        for item in found:
             if item.uuid == ref:
                 return item
         raise exceptions.NotFound(
             f"In-progress live migration {ref} is not found for server {sid}.",
             http_status=404,
+            request_id=found[0].request_id if found else None,
         )
 
     def _resolve(self, sid: str, migration: _base.MigrationRef) -> int:
@@ -218,7 +220,8 @@ class ServerMigrationsManager(_base.Manager):
                 request_id=getattr(lost, "request_id", None),
             ) from lost
         if applied is not None:
-            LOG.info(
+            # A warning: the caller sees success, the operator the why.
+            LOG.warning(
                 "%s of migration %s was accepted despite the error (%s): "
                 "instance action %s",
                 what,

@@ -82,7 +82,9 @@ class TestNoSecretsInOutput(SecretsCase):
             )
             results.append(result)
         # A lost answer: the abort's read-back path, with --debug.
-        self.ref.faults.inject("DELETE", r"/migrations/\d+$", status=502)
+        self.ref.faults.inject(
+            "DELETE", r"/migrations/\d+$", status=502, after=True
+        )
         results.append(
             self.run_cli("migabort", "--debug", *sm, "abort", "db-1", self.mid)
         )
