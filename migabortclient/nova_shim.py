@@ -261,11 +261,12 @@ def format_error(exc: BaseException) -> str:
         return f"ERROR (CommandError): {exc.message}"
     if isinstance(exc, exceptions.HttpError):
         return _http_error_line(exc.http_status, exc.message, exc.request_id)
-    if (
-        isinstance(exc, exceptions.AnswerLost | exceptions.InvalidResponse)
-        and exc.http_status is not None
-    ):
-        return _http_error_line(exc.http_status, exc.message, exc.request_id)
+    if isinstance(exc, exceptions.AnswerLost | exceptions.InvalidResponse):
+        # Our own sentences around Nova's or a proxy's text: one line.
+        message = " ".join(exc.message.split())
+        if exc.http_status is None:
+            return f"ERROR ({type(exc).__name__}): {message}"
+        return _http_error_line(exc.http_status, message, exc.request_id)
     # Transport failures: name the keystoneauth1 class nova would show.
     cause = exc.__cause__
     if cause is not None and _from_keystoneauth(cause):
@@ -1073,15 +1074,33 @@ def make_client(args: argparse.Namespace) -> v2_client.Client:
 # --------------------------------------------------------------------------
 
 
-def _setup_debugging(debug: bool) -> None:
+class _NoteHandler(logging.Handler):
+    """The library's warnings as one ``migabort-nova: ...`` line each, on
+    whatever ``sys.stderr`` is when they are emitted."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = " ".join(self.format(record).split())
+            print(f"{PROG}: {text}", file=sys.stderr)
+        except Exception:  # pragma: no cover - logging must not raise
+            self.handleError(record)
+
+
+def _setup_debugging(debug: bool) -> logging.Handler | None:
+    """Logging for one run; returns a handler for ``run`` to remove."""
     if not debug:
-        return
+        # Without --debug only the library's warnings show (such as "the
+        # abort was accepted despite the error"), each on one line.
+        handler = _NoteHandler(logging.WARNING)
+        logging.getLogger("migabortclient").addHandler(handler)
+        return handler
     logging.basicConfig(
         level=logging.DEBUG,
         format="%(levelname)s (%(module)s:%(lineno)d) %(message)s",
         stream=sys.stderr,
     )
     logging.getLogger("iso8601").setLevel(logging.WARNING)
+    return None
 
 
 def hand_off(
@@ -1162,7 +1181,20 @@ def run(argv: Sequence[str]) -> int:
     argv = list(argv)
     base = build_base_parser(argv)
     options, rest = base.parse_known_args(argv)
-    _setup_debugging(options.debug)
+    handler = _setup_debugging(options.debug)
+    try:
+        return _run(argv, base, options, rest)
+    finally:
+        if handler is not None:
+            logging.getLogger("migabortclient").removeHandler(handler)
+
+
+def _run(
+    argv: list[str],
+    base: ShimArgumentParser,
+    options: argparse.Namespace,
+    rest: list[str],
+) -> int:
     if options.version:
         print(_version())
         return EXIT_OK

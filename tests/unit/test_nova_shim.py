@@ -589,6 +589,27 @@ class TestMainAndHandoff(testtools.TestCase):
         self.assertEqual(1, code)
         self.assertTrue(err.startswith("ERROR (CommandError): "), err)
 
+    def test_library_warnings_are_one_line_notes_for_one_run(self) -> None:
+        import logging
+
+        def warn(*args: Any) -> int:
+            logging.getLogger("migabortclient.v2.server_migrations").warning(
+                "abort of migration %s was accepted (Bad\nGateway)", 3
+            )
+            logging.getLogger("migabortclient.v2").info("not shown")
+            return 0
+
+        library = logging.getLogger("migabortclient")
+        before = list(library.handlers)
+        with mock.patch.object(nova_shim, "_run", warn):
+            code, out, err = self._run("live-migration-abort", "vm1", "3")
+        self.assertEqual((0, ""), (code, out))
+        self.assertEqual(
+            "migabort-nova: abort of migration 3 was accepted (Bad Gateway)\n",
+            err,
+        )
+        self.assertEqual(before, library.handlers)
+
     def test_api_error_printed_as_nova_line_exit_1(self) -> None:
         def failing(argv: Any) -> int:
             raise _http_failure(409, "wrong state", "req-9")
