@@ -53,8 +53,12 @@ class CLIFaultCase(base.ReliabilityCase):
 
     def inject(self, command: str, fault_name: str) -> Any:
         http_method, pattern, _ = COMMANDS[command]
+        options = dict(FAULTS[fault_name])
+        if command in ACTIONS and fault_name in matrix.APPLIED_THEN_LOST:
+            # Nova acted; only the answer was lost on the way back.
+            options["after"] = True
         return self.ref.faults.inject(
-            http_method, pattern, count=None, **FAULTS[fault_name]
+            http_method, pattern, count=None, **options
         )
 
     def check(self, command: str, fault_name: str, result: Any) -> None:
@@ -122,10 +126,14 @@ SUBPROCESS_CASES: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("show", "wrong_content_type", FAULTS["wrong_content_type"]),
     ("watch", "truncated_json", FAULTS["truncated_json"]),
     ("watch", "drop", FAULTS["drop"]),
-    ("abort", "500", FAULTS["500"]),
+    ("abort", "500", {**FAULTS["500"], "after": True}),
     ("abort", "drop", FAULTS["drop"]),
     ("force_complete", "read_timeout", FAULTS["read_timeout"]),
-    ("force_complete", "502", {"status": 502, "retry_after": 0}),
+    (
+        "force_complete",
+        "502",
+        {"status": 502, "retry_after": 0, "after": True},
+    ),
 )
 
 
@@ -199,7 +207,11 @@ class TestOtherProgramsFaults(CLIFaultCase):
 
     def test_nova_shim_abort_lost_but_applied(self) -> None:
         fault = self.ref.faults.inject(
-            "DELETE", r"/migrations/\d+$", status=503, retry_after=0
+            "DELETE",
+            r"/migrations/\d+$",
+            status=503,
+            retry_after=0,
+            after=True,
         )
         result = self.run_cli(
             "migabort-nova",
