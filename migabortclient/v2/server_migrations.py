@@ -213,7 +213,8 @@ class ServerMigrationsManager(_base.Manager):
             raise exceptions.OutcomeUnknown(
                 f"{what} of migration {mid} may or may not have been "
                 f"applied: {lost}; reading the server's state back failed "
-                f"too ({check_exc}). Check with 'server migration list'.",
+                f"too ({check_exc}). List the server's migrations before "
+                "acting again.",
                 migration_id=mid,
                 status=None,
                 http_status=getattr(lost, "http_status", None),
@@ -238,8 +239,8 @@ class ServerMigrationsManager(_base.Manager):
             # could make an operator act on a migration about to change.
             message = (
                 f"{what} not applied yet: {lost}; migration {mid} is "
-                f"{shown}, but the request may still reach Nova. Check "
-                "with 'server migration list' before retrying."
+                f"{shown}, but the request may still reach Nova. List the "
+                "server's migrations before retrying."
             )
         raise exceptions.NotApplied(
             message,
