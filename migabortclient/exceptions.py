@@ -98,7 +98,7 @@ class AnswerLost(ClientException):
         self,
         message: str,
         *,
-        migration_id: int,
+        migration_id: int | None,
         status: str | None,
         http_status: int | None = None,
         request_id: str | None = None,

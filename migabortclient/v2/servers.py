@@ -8,6 +8,7 @@ from typing import Final
 
 from migabortclient import exceptions
 from migabortclient.v2 import _base
+from migabortclient.v2 import instance_actions
 from migabortclient.v2 import models
 
 LOG = logging.getLogger(__name__)
@@ -128,8 +129,67 @@ class ServersManager(_base.Manager):
                     f"2.67; this client uses {version}."
                 )
             body["force"] = force
-        reply = self.http.post(
-            f"/servers/{_base.quote(sid)}/action",
-            body={"os-migrateLive": body},
-        )
+        try:
+            reply = self.http.post(
+                f"/servers/{_base.quote(sid)}/action",
+                body={"os-migrateLive": body},
+            )
+        except (
+            exceptions.ConnectionError,
+            exceptions.HttpServerError,
+            exceptions.InvalidResponse,
+        ) as lost:
+            # Never re-sent: read whether the migration started.
+            return self._started_anyway(sid, lost)
         return reply.request_id
+
+    def _started_anyway(
+        self, sid: str, lost: exceptions.ClientException
+    ) -> str | None:
+        """The ``live-migration`` action's request id if the server is
+        migrating after all; otherwise ``NotApplied``."""
+        status = getattr(lost, "http_status", None)
+        request_id = getattr(lost, "request_id", None)
+        try:
+            server = self.get(sid)
+            actions = (
+                instance_actions.InstanceActionsManager(self.http).list(sid)
+                if server.task_state == "migrating"
+                else []
+            )
+        except exceptions.ClientException as check_exc:
+            raise exceptions.OutcomeUnknown(
+                f"live migration of server {sid} may or may not have "
+                f"started: {lost}; reading the server back failed too "
+                f"({check_exc}).",
+                migration_id=None,
+                status=None,
+                http_status=status,
+                request_id=request_id,
+            ) from lost
+        started = next(
+            (
+                a
+                for a in actions
+                if a.action == instance_actions.LIVE_MIGRATION_ACTION
+            ),
+            None,
+        )
+        if started is not None:
+            LOG.warning(
+                "live migration of server %s started despite the error "
+                "(%s): instance action %s",
+                sid,
+                lost,
+                started.request_id,
+            )
+            return started.request_id
+        raise exceptions.NotApplied(
+            f"live migration not started (yet): {lost}; server {sid} is "
+            f"{server.status} with task state {server.task_state}. Check "
+            "the server before retrying.",
+            migration_id=None,
+            status=None,
+            http_status=status,
+            request_id=request_id,
+        ) from lost

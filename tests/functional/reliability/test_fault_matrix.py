@@ -364,14 +364,25 @@ class TestWriteFaults(base.ReliabilityCase):
             fault = self.ref.faults.inject(
                 "POST", r"/servers/[^/]+/action$", **FAULTS[fault_name]
             )
-            self.assertRaises(
-                exceptions.ClientException,
+            exc = self.assertRaises(
+                exceptions.NotApplied,
                 self.nova.servers.live_migrate,
                 self.idle.id,
             )
+            self.assertIn("not started", str(exc))
             self.assertEqual(1, fault.hits, fault_name)
         self.assertEqual(4, self.hits("POST", r"/servers/[^/]+/action$"))
+        self.assertEqual([], self.actions(self.idle.id, "live-migration"))
         self.assertEqual([], self.sleeps)
+
+    def test_live_migrate_started_despite_5xx(self) -> None:
+        fault = self.ref.faults.inject(
+            "POST", r"/servers/[^/]+/action$", status=502, after=True
+        )
+        request_id = self.nova.servers.live_migrate(self.idle.id)
+        self.assertEqual(1, fault.hits)
+        started = self.actions(self.idle.id, "live-migration")
+        self.assertEqual([request_id], [a.request_id for a in started])
 
 
 for _name, _fault in itertools.product(WRITES, FAULTS):
