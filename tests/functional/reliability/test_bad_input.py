@@ -325,14 +325,12 @@ CLI_CASES: dict[str, tuple[tuple[str, ...], int, str, str | None, bool]] = {
         None,
         True,
     ),
-    # Known gap (CLI): the server is looked up before the version is
-    # checked, so one GET /servers/detail is sent; nothing changes.
     "show_uuid_below_2_59": (
         ("show", "db-1", MIG_UUID),
         2,
         "2.59",
         "2.58",
-        False,
+        True,
     ),
     "show_empty_server": (("show", "", "1"), 2, "", None, True),
     "show_ambiguous_server": (
