@@ -18,9 +18,12 @@ delays it (it runs when the wait ends, after the client gave up).
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
+
+import fixtures
 
 from migabortclient import exceptions
 from tests.functional.reliability import base
@@ -379,8 +382,10 @@ class TestWriteFaults(base.ReliabilityCase):
         fault = self.ref.faults.inject(
             "POST", r"/servers/[^/]+/action$", status=502, after=True
         )
+        logs = self.useFixture(fixtures.FakeLogger(level=logging.WARNING))
         request_id = self.nova.servers.live_migrate(self.idle.id)
         self.assertEqual(1, fault.hits)
+        self.assertIn("started despite the error", logs.output)
         started = self.actions(self.idle.id, "live-migration")
         self.assertEqual([request_id], [a.request_id for a in started])
 
