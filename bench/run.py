@@ -969,6 +969,8 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "cpu": cpu,
         "cpus": os.cpu_count(),
+        "executable": PY,
+        "stevedore_cache_disabled_under_tmp": PY.startswith("/tmp"),
         "packages": versions,
     }
 
@@ -1062,6 +1064,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "throughput": section_throughput,
     }
     chosen = args.only or list(SECTIONS)
+    if PY.startswith("/tmp"):
+        # stevedore turns its entry-point cache off for interpreters under
+        # /tmp: every child (OSC, nova, ours) would then rescan all
+        # installed distributions' entry points, about 0.1-0.25 s each.
+        log(
+            "warning: this Python lives under /tmp, where stevedore "
+            "disables its entry-point cache; start-up figures will be "
+            "inflated. Run from a checkout outside /tmp."
+        )
     results: dict[str, Any] = {}
     load: dict[str, Any] = {}
     started = datetime.datetime.now(datetime.UTC)
