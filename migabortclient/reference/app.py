@@ -1435,26 +1435,27 @@ class NovaApp:
         with self.cloud.lock:
             self.cloud.sync()
             rows = [m for m in self.cloud.migrations.values() if not m.hidden]
+            # Nova's migration_get_all_by_filters tests ``name in
+            # filters``: an empty value is a filter on the empty string.
             host = last("host")
-            if host:
+            source = last("source_compute")
+            if host is not None:
                 rows = [
                     m
                     for m in rows
                     if host in (m.source_compute, m.dest_compute)
                 ]
-            elif last("source_compute"):
-                rows = [
-                    m
-                    for m in rows
-                    if m.source_compute == last("source_compute")
-                ]
-            for name in ("status", "instance_uuid", "migration_type"):
+            elif source is not None:
+                rows = [m for m in rows if m.source_compute == source]
+            for name in (
+                "status",
+                "instance_uuid",
+                "migration_type",
+                "user_id",
+                "project_id",
+            ):
                 value = last(name)
-                if value:
-                    rows = [m for m in rows if getattr(m, name) == value]
-            for name in ("user_id", "project_id"):
-                value = last(name)
-                if value:
+                if value is not None:
                     rows = [m for m in rows if getattr(m, name) == value]
             if since_dt is not None:
                 rows = [
