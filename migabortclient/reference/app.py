@@ -996,8 +996,24 @@ class NovaApp:
                 servers = [s for s in servers if s.host == host]
             return servers
 
+    @staticmethod
+    def _pid(call: _Call) -> str:
+        """Nova's ViewBuilder._get_project_id: the caller's project id
+        whenever it appears anywhere in the request URL (query included)."""
+        project_id = call.ctx.project_id
+        return f"/{project_id}" if project_id in call.req.url else ""
+
+    def _next_href(self, call: _Call, path: str, marker: str) -> str:
+        """Nova's ViewBuilder._get_next_link: the request's parameters
+        sorted as (name, value) pairs, one value per name (the greatest
+        of a repeated one), then ``marker``."""
+        params = dict(sorted(call.req.GET.items()))
+        params["marker"] = marker
+        qs = urllib.parse.urlencode(list(params.items()))
+        return f"{call.url}/v2.1{self._pid(call)}/{path}?{qs}"
+
     def _links(self, call: _Call, kind: str, ident: str) -> list[Any]:
-        pid = f"/{call.prefix}" if call.prefix else ""
+        pid = self._pid(call)
         return [
             {"rel": "self", "href": f"{call.url}/v2.1{pid}/{kind}/{ident}"},
             {"rel": "bookmark", "href": f"{call.url}{pid}/{kind}/{ident}"},
@@ -1492,14 +1508,12 @@ class NovaApp:
                 if rows and len(rows) == limit:
                     # Sorted by name; a new marker goes last, an old one
                     # keeps its place (as Nova's link builder does).
-                    params = {k: query[k][-1] for k in sorted(query)}
-                    params["marker"] = rows[-1].uuid
-                    pid = f"/{call.prefix}" if call.prefix else ""
-                    qs = urllib.parse.urlencode(list(params.items()))
                     links = [
                         {
                             "rel": "next",
-                            "href": f"{call.url}/v2.1{pid}/os-migrations?{qs}",
+                            "href": self._next_href(
+                                call, "os-migrations", rows[-1].uuid
+                            ),
                         }
                     ]
             else:
@@ -1615,15 +1629,14 @@ class NovaApp:
                     limit = min(int(query["limit"][-1]), self.max_limit)
                 actions = actions[:limit]
                 if actions and len(actions) == limit:
-                    params = {k: query[k][-1] for k in sorted(query)}
-                    params["marker"] = actions[-1].request_id
-                    pid = f"/{call.prefix}" if call.prefix else ""
-                    qs = urllib.parse.urlencode(list(params.items()))
                     links = [
                         {
                             "rel": "next",
-                            "href": f"{call.url}/v2.1{pid}/servers/"
-                            f"{server_id}/os-instance-actions?{qs}",
+                            "href": self._next_href(
+                                call,
+                                f"servers/{server_id}/os-instance-actions",
+                                actions[-1].request_id,
+                            ),
                         }
                     ]
             items = [self._action_view(call, a) for a in actions]
