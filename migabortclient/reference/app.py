@@ -29,6 +29,7 @@ import routes
 import webob
 import webob.exc
 from keystoneauth1 import fixture as ks_fixture
+from oslo_utils import strutils
 from oslo_utils import timeutils
 
 from migabortclient.reference import cloud as cloud_mod
@@ -265,6 +266,234 @@ def _validate(schema: dict[str, Any], data: Any, is_body: bool) -> None:
         else:
             detail = ex.message
         raise ApiFault(400, detail) from None
+
+
+@_FORMATS.checks("regex")  # type: ignore[untyped-decorator]
+def _is_regex(value: object) -> bool:
+    """Nova's check: a compilable, non-empty pattern."""
+    if not isinstance(value, str):
+        return True
+    if not value:
+        return False
+    try:
+        re.compile(value)
+    except re.error:
+        return False
+    return True
+
+
+_REGEX_MULTI = {
+    "type": "array",
+    "items": {"type": "string", "format": "regex"},
+}
+_DATE_MULTI = {"type": "array", "items": _DATE}
+_JOINED_TABLE_PARAMS = (
+    "block_device_mapping",
+    "services",
+    "metadata",
+    "system_metadata",
+    "info_cache",
+    "security_groups",
+    "pci_devices",
+)
+_SERVER_COMMON_PARAMS = (
+    "user_id",
+    "project_id",
+    "tenant_id",
+    "launch_index",
+    "image_ref",
+    "image",
+    "vm_state",
+    "task_state",
+    "host",
+    "uuid",
+    "sort_dir",
+    "all_tenants",
+    "soft_deleted",
+    "deleted",
+    "status",
+)
+_SERVER_REGEX_PARAMS = (
+    "kernel_id",
+    "ramdisk_id",
+    "hostname",
+    "key_name",
+    "power_state",
+    "node",
+    "flavor",
+    "reservation_id",
+    "launched_at",
+    "terminated_at",
+    "availability_zone",
+    "name",
+    "display_name",
+    "description",
+    "display_description",
+    "locked_by",
+    "root_device_name",
+    "config_drive",
+    "access_ip_v4",
+    "access_ip_v6",
+    "auto_disk_config",
+    "progress",
+    "ip",
+    "ip6",
+    "created_at",
+)
+
+
+def _servers_query(version: Version) -> dict[str, Any]:
+    """schemas/servers.py index_query .. index_query_v275 (sort_key's
+    enum of valid keys is not checked)."""
+    props: dict[str, Any] = dict.fromkeys(_SERVER_COMMON_PARAMS, _MULTI)
+    props.update(dict.fromkeys(_SERVER_REGEX_PARAMS, _REGEX_MULTI))
+    props["sort_key"] = _MULTI
+    props["changes-since"] = _DATE_MULTI
+    props.update(dict.fromkeys(_JOINED_TABLE_PARAMS, _MULTI))
+    props["limit"] = {"type": "array", "items": _NON_NEG}
+    props["marker"] = _MULTI
+    if version >= (2, 26):
+        props.update(
+            dict.fromkeys(
+                ("tags", "tags-any", "not-tags", "not-tags-any"), _REGEX_MULTI
+            )
+        )
+    if version >= (2, 66):
+        props["changes-before"] = _DATE_MULTI
+    if version >= (2, 73):
+        props["locked"] = _MULTI
+    return {
+        "type": "object",
+        "properties": props,
+        "additionalProperties": version < (2, 75),
+        "patternProperties": {"^_": _MULTI},
+    }
+
+
+def _server_search_options(version: Version) -> tuple[str, ...]:
+    """ServersController._get_server_search_options (non-admin filters)."""
+    opts: tuple[str, ...] = (
+        "reservation_id",
+        "name",
+        "status",
+        "image",
+        "flavor",
+        "ip",
+        "changes-since",
+        "all_tenants",
+    )
+    if version >= (2, 5):
+        opts += ("ip6",)
+    if version >= (2, 26):
+        opts += ("tags", "tags-any", "not-tags", "not-tags-any")
+    if version >= (2, 66):
+        opts += ("changes-before",)
+    if version >= (2, 73):
+        opts += ("locked",)
+    if version >= (2, 83):
+        opts += (
+            "availability_zone",
+            "config_drive",
+            "key_name",
+            "created_at",
+            "launched_at",
+            "terminated_at",
+            "power_state",
+            "task_state",
+            "vm_state",
+            "progress",
+            "user_id",
+        )
+    if version >= (2, 90):
+        opts += ("hostname",)
+    return opts
+
+
+# nova/api/openstack/common.py _STATE_MAP: vm_state -> task_state -> status.
+_REBOOT = ("rebooting", "reboot_pending", "reboot_started")
+_HARD_REBOOT = ("rebooting_hard", "reboot_pending_hard", "reboot_started_hard")
+_REBUILD = ("rebuilding", "rebuild_block_device_mapping", "rebuild_spawning")
+_RESIZE = (
+    "resize_prep",
+    "resize_migrating",
+    "resize_migrated",
+    "resize_finish",
+)
+_STATE_MAP: dict[str, dict[str, str]] = {
+    "active": {
+        "default": "ACTIVE",
+        **dict.fromkeys(_REBOOT, "REBOOT"),
+        **dict.fromkeys(_HARD_REBOOT, "HARD_REBOOT"),
+        "updating_password": "PASSWORD",
+        **dict.fromkeys(_REBUILD, "REBUILD"),
+        "migrating": "MIGRATING",
+        **dict.fromkeys(_RESIZE, "RESIZE"),
+    },
+    "building": {"default": "BUILD"},
+    "stopped": {
+        "default": "SHUTOFF",
+        **dict.fromkeys(_RESIZE, "RESIZE"),
+        **dict.fromkeys(_REBUILD, "REBUILD"),
+    },
+    "resized": {
+        "default": "VERIFY_RESIZE",
+        "resize_reverting": "REVERT_RESIZE",
+    },
+    "paused": {"default": "PAUSED", "migrating": "MIGRATING"},
+    "suspended": {"default": "SUSPENDED"},
+    "rescued": {"default": "RESCUE"},
+    "error": {"default": "ERROR", **dict.fromkeys(_REBUILD, "REBUILD")},
+    "deleted": {"default": "DELETED"},
+    "soft-delete": {"default": "SOFT_DELETED"},
+    "shelved": {"default": "SHELVED"},
+    "shelved_offloaded": {"default": "SHELVED_OFFLOADED"},
+}
+_POWER_STATES = {"active": 1, "paused": 3, "stopped": 4, "suspended": 7}
+_PROGRESS_STATUSES = (
+    "ACTIVE",
+    "BUILD",
+    "REBUILD",
+    "RESIZE",
+    "VERIFY_RESIZE",
+    "MIGRATING",
+)
+
+
+def _states_from_status(statuses: list[str]) -> tuple[list[str], list[str]]:
+    """common.task_and_vm_state_from_status."""
+    wanted = {status.lower() for status in statuses}
+    vm_states: set[str] = set()
+    task_states: set[str] = set()
+    for vm_state, task_map in _STATE_MAP.items():
+        for task_state, status in task_map.items():
+            if status.lower() in wanted:
+                vm_states.add(vm_state)
+                task_states.add(task_state)
+    return sorted(vm_states), sorted(task_states)
+
+
+def _server_matches(server: cloud_mod.Server, search: dict[str, Any]) -> bool:
+    """The DB filters this emulation applies (exact, IN for lists, regex
+    search for names); other accepted filters are not applied."""
+    for key, value in search.items():
+        if key in ("name", "display_name"):
+            if not re.search(value, server.name):
+                return False
+            continue
+        attr = {
+            "project_id": server.project_id,
+            "user_id": server.user_id,
+            "host": server.host,
+            "uuid": server.id,
+            "vm_state": server.vm_state,
+            "task_state": server.task_state,
+        }
+        if key not in attr:
+            continue
+        values = value if isinstance(value, list) else [value]
+        if attr[key] not in values:
+            return False
+    return True
 
 
 def _strict_query(req: webob.Request, version: Version) -> None:
@@ -955,46 +1184,93 @@ class NovaApp:
     # -- servers ------------------------------------------------------------
     def _visible_servers(
         self, call: _Call, rule: str
-    ) -> list[cloud_mod.Server]:
-        query = call.req.GET
+    ) -> tuple[list[cloud_mod.Server], list[tuple[str, str]]]:
+        """Nova's ServersController._get_servers, for the filters this
+        emulation keeps; also the query left after schema stripping."""
+        version = call.version
+        schema = _servers_query(version)
+        _validate(schema, call.req.GET.dict_of_lists(), is_body=False)
         self._can(call, rule, call.ctx.project_id)
-        all_tenants = "all_tenants" in query and query.get(
-            "all_tenants", ""
-        ).lower() not in ("0", "false", "off", "no")
+        # Below 2.75 the schema layer strips unknown parameters (not '_*').
+        items = [
+            (k, v)
+            for k, v in call.req.GET.items()
+            if k in schema["properties"] or k.startswith("_")
+        ]
+        search: dict[str, Any] = {}
+        for key, value in items:  # dict.update(req.GET): last value wins
+            search[key] = value
+        if self._can(
+            call,
+            "os_compute_api:servers:allow_all_filters",
+            call.ctx.project_id,
+            fatal=False,
+        ):
+            for key in ("sort_key", "sort_dir", "limit", "marker"):
+                search.pop(key, None)
+        else:
+            allowed = _server_search_options(version)
+            search = {k: v for k, v in search.items() if k in allowed}
+        for key in search:
+            if key in _JOINED_TABLE_PARAMS or key.startswith("_"):
+                raise ApiFault(400, f"Invalid filter field: {key}.")
+        search.pop("status", None)
+        statuses = [v for k, v in items if k == "status"]
+        if statuses:
+            vm_states, task_states = _states_from_status(statuses)
+            if not vm_states and not task_states:
+                if version >= (2, 38):
+                    raise ApiFault(400, "Invalid status value")
+                return [], items
+            search["vm_state"] = vm_states
+            if "default" not in task_states:
+                search["task_state"] = task_states
+        if search.get("vm_state") == ["deleted"]:
+            if not call.ctx.is_admin:
+                raise ApiFault(
+                    403, "Only administrators may list deleted instances"
+                )
+            return [], items  # no deleted servers are kept
+        if search.get("all_tenants"):
+            try:
+                all_tenants = strutils.bool_from_string(
+                    search["all_tenants"], strict=True
+                )
+            except ValueError as err:
+                raise ApiFault(400, str(err)) from None
+        else:
+            all_tenants = "all_tenants" in search
+        search.pop("all_tenants", None)
         if all_tenants:
             self._can(call, f"{rule}:get_all_tenants", call.ctx.project_id)
-        project = query.get("project_id") or query.get("tenant_id")
+        else:
+            search.pop("tenant_id", None)
+            search["project_id"] = call.ctx.project_id
+        if "tenant_id" in search:  # compute API's filter_mapping
+            search["project_id"] = search.pop("tenant_id")
+        limit = self.max_limit
+        if "limit" in call.req.GET:
+            limit = min(self.max_limit, int(call.req.GET["limit"]))
+        marker = call.req.GET.get("marker")
         with self.cloud.lock:
             self.cloud.sync()
+            # created_at desc, then the DB id desc (insertion order).
+            order = {sid: i for i, sid in enumerate(self.cloud.servers)}
             servers = sorted(
                 self.cloud.servers.values(),
-                key=lambda s: (s.created_at, s.id),
+                key=lambda s: (s.created_at, order[s.id]),
                 reverse=True,
             )
-            if not all_tenants:
-                servers = [
-                    s for s in servers if s.project_id == call.ctx.project_id
-                ]
-            elif project:
-                servers = [s for s in servers if s.project_id == project]
-            name = query.get("name")
-            if name:
-                try:
-                    pattern = re.compile(name)
-                except re.error:
-                    raise ApiFault(
-                        400,
-                        f"Invalid input for query parameters name. Value: "
-                        f"{name}. '{name}' is not a 'regex'",
-                    ) from None
-                servers = [s for s in servers if pattern.search(s.name)]
-            status = query.get("status")
-            if status:
-                servers = [s for s in servers if s.status == status.upper()]
-            host = query.get("host") if call.ctx.is_admin else None
-            if host:
-                servers = [s for s in servers if s.host == host]
-            return servers
+            if marker is not None:
+                index = next(
+                    (i for i, s in enumerate(servers) if s.id == marker),
+                    None,
+                )
+                if index is None:
+                    raise ApiFault(400, f"marker [{marker}] not found")
+                servers = servers[index + 1 :]
+            servers = [s for s in servers if _server_matches(s, search)]
+            return servers[:limit], items
 
     @staticmethod
     def _pid(call: _Call) -> str:
@@ -1003,11 +1279,19 @@ class NovaApp:
         project_id = call.ctx.project_id
         return f"/{project_id}" if project_id in call.req.url else ""
 
-    def _next_href(self, call: _Call, path: str, marker: str) -> str:
+    def _next_href(
+        self,
+        call: _Call,
+        path: str,
+        marker: str,
+        items: list[tuple[str, str]] | None = None,
+    ) -> str:
         """Nova's ViewBuilder._get_next_link: the request's parameters
         sorted as (name, value) pairs, one value per name (the greatest
         of a repeated one), then ``marker``."""
-        params = dict(sorted(call.req.GET.items()))
+        if items is None:
+            items = list(call.req.GET.items())
+        params = dict(sorted(items))
         params["marker"] = marker
         qs = urllib.parse.urlencode(list(params.items()))
         return f"{call.url}/v2.1{self._pid(call)}/{path}?{qs}"
@@ -1019,36 +1303,59 @@ class NovaApp:
             {"rel": "bookmark", "href": f"{call.url}{pid}/{kind}/{ident}"},
         ]
 
+    def _servers_body(
+        self,
+        call: _Call,
+        path: str,
+        servers: list[dict[str, Any]],
+        items: list[tuple[str, str]],
+    ) -> dict[str, Any]:
+        """Nova's _list_view with _get_collection_links(..., 'uuid')."""
+        body: dict[str, Any] = {"servers": servers}
+        limit = self.max_limit
+        if "limit" in call.req.GET:
+            limit = min(self.max_limit, int(call.req.GET["limit"]))
+        if limit and len(servers) == limit:
+            href = self._next_href(call, path, servers[-1]["id"], items)
+            body["servers_links"] = [{"rel": "next", "href": href}]
+        return body
+
     def servers_index(self, call: _Call) -> webob.Response:
-        servers = self._visible_servers(call, "os_compute_api:servers:index")
-        return _json(
-            200,
-            {
-                "servers": [
-                    {
-                        "id": s.id,
-                        "name": s.name,
-                        "links": self._links(call, "servers", s.id),
-                    }
-                    for s in servers
-                ]
-            },
+        servers, items = self._visible_servers(
+            call, "os_compute_api:servers:index"
         )
+        views = [
+            {
+                "id": s.id,
+                "name": s.name,
+                "links": self._links(call, "servers", s.id),
+            }
+            for s in servers
+        ]
+        return _json(200, self._servers_body(call, "servers", views, items))
 
     def servers_detail(self, call: _Call) -> webob.Response:
-        servers = self._visible_servers(call, "os_compute_api:servers:detail")
+        servers, items = self._visible_servers(
+            call, "os_compute_api:servers:detail"
+        )
+        views = [self._server_view(call, s, show=False) for s in servers]
         return _json(
-            200, {"servers": [self._server_view(call, s) for s in servers]}
+            200, self._servers_body(call, "servers/detail", views, items)
         )
 
     def servers_show(self, call: _Call, server_id: str) -> webob.Response:
+        _strict_query(call.req, call.version)
         with self.cloud.lock:
             self.cloud.sync()
             server = self._server(call, server_id)
             self._can(call, "os_compute_api:servers:show", server.project_id)
             return _json(200, {"server": self._server_view(call, server)})
 
-    def _server_view(self, call: _Call, s: cloud_mod.Server) -> dict[str, Any]:
+    def _server_view(
+        self, call: _Call, s: cloud_mod.Server, show: bool = True
+    ) -> dict[str, Any]:
+        """Nova's views.servers.ViewBuilder.show (``show=False``: as the
+        detail list calls it)."""
         v = call.version
         flavor: dict[str, Any]
         if v >= (2, 47):
@@ -1059,8 +1366,14 @@ class NovaApp:
                 "ephemeral": 0,
                 "swap": 0,
                 "original_name": "m1.reference",
-                "extra_specs": {},
             }
+            if self._can(
+                call,
+                "os_compute_api:servers:show:flavor-extra-specs",
+                s.project_id if show else call.ctx.project_id,
+                fatal=False,
+            ):
+                flavor["extra_specs"] = {}
         else:
             flavor = {
                 "id": str(s.flavor_id),
@@ -1083,7 +1396,6 @@ class NovaApp:
             "accessIPv6": "",
             "links": self._links(call, "servers", s.id),
             "OS-DCF:diskConfig": "MANUAL",
-            "progress": 0,
             "OS-EXT-AZ:availability_zone": "nova",
             "config_drive": "",
             "key_name": None,
@@ -1093,16 +1405,19 @@ class NovaApp:
             "OS-SRV-USG:terminated_at": None,
             "OS-EXT-STS:task_state": s.task_state,
             "OS-EXT-STS:vm_state": s.vm_state,
-            "OS-EXT-STS:power_state": 1 if s.vm_state == "active" else 3,
+            "OS-EXT-STS:power_state": _POWER_STATES.get(s.vm_state, 0),
             "os-extended-volumes:volumes_attached": [],
             "security_groups": [{"name": "default"}],
         }
-        if self._can(
+        if view["status"] in _PROGRESS_STATUSES:
+            view["progress"] = 0
+        extended = self._can(
             call,
             "os_compute_api:os-extended-server-attributes",
-            s.project_id,
+            s.project_id if show else call.ctx.project_id,
             fatal=False,
-        ):
+        )
+        if extended:
             host = self.cloud.hosts.get(s.host)
             view["OS-EXT-SRV-ATTR:host"] = s.host
             view["OS-EXT-SRV-ATTR:hypervisor_hostname"] = (
@@ -1134,10 +1449,12 @@ class NovaApp:
             view["tags"] = []
         if v >= (2, 63):
             view["trusted_image_certificates"] = None
-        if v >= (2, 71):
+        if v >= (2, 71) and show:  # never in the detail list
             view["server_groups"] = []
         if v >= (2, 73):
             view["locked_reason"] = None
+        if v >= (2, 90) and not extended:
+            view["OS-EXT-SRV-ATTR:hostname"] = s.name
         if v >= (2, 96):
             view["pinned_availability_zone"] = None
         if v >= (2, 100):

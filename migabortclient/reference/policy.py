@@ -51,6 +51,10 @@ DEFAULTS = {
     "os_compute_api:servers:index:get_all_tenants": "rule:context_is_admin",
     "os_compute_api:servers:detail:get_all_tenants": "rule:context_is_admin",
     "os_compute_api:servers:show": "rule:project_reader_or_admin",
+    "os_compute_api:servers:allow_all_filters": "rule:context_is_admin",
+    "os_compute_api:servers:show:flavor-extra-specs": (
+        "rule:project_reader_or_admin"
+    ),
     "os_compute_api:servers:show:host_status": "rule:context_is_admin",
     "os_compute_api:os-extended-server-attributes": "rule:context_is_admin",
 }

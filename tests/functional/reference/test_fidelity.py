@@ -92,3 +92,161 @@ class TestOsMigrationsFidelity(base.ReferenceTestCase):
             f"marker={marker}",
             body["migrations_links"][0]["href"],
         )
+
+
+class TestServersFidelity(base.ReferenceTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.two_hosts()
+        self.web = self.cloud.add_server("web-1", "cmp-a")
+        self.db = self.cloud.add_server("db-1", "cmp-b")
+        self.foreign = self.cloud.add_server("web-9", "cmp-a", project="other")
+
+    def _ids(
+        self, query: str, user: str = "admin", version: str = "2.80"
+    ) -> list[str]:
+        resp = self.call("GET", f"/servers{query}", user=user, version=version)
+        self.assertEqual(200, resp.status_code, resp.text)
+        return [s["id"] for s in resp.json()["servers"]]
+
+    def test_all_tenants_values_as_strutils_reads_them(self) -> None:
+        """nova/api/openstack/common.py:is_all_tenants: strict
+        bool_from_string, the empty string enables it."""
+        mine = {self.web.id, self.db.id}
+        everyone = mine | {self.foreign.id}
+        for value in ("f", "n", "false", "0"):
+            self.assertEqual(mine, set(self._ids(f"?all_tenants={value}")))
+        for value in ("", "t", "y", "True"):
+            self.assertEqual(everyone, set(self._ids(f"?all_tenants={value}")))
+        resp = self.call("GET", "/servers?all_tenants=maybe")
+        self.assertFault(
+            resp,
+            400,
+            "Unrecognized value 'maybe', acceptable values are: '0', '1', "
+            "'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'",
+        )
+        # Parsed before the policy check: a member gets the 400 too.
+        resp = self.call("GET", "/servers?all_tenants=maybe", user="member")
+        self.assertEqual(400, resp.status_code)
+        self.assertEqual(mine, set(self._ids("?all_tenants=0", user="member")))
+
+    def test_query_schema(self) -> None:
+        """schemas/servers.py index_query: name is a regex (not empty),
+        limit a non-negative integer; from 2.75 no unknown parameter."""
+        for path in ("/servers", "/servers/detail"):
+            resp = self.call("GET", f"{path}?name=", user="member")
+            self.assertFault(
+                resp,
+                400,
+                "Invalid input for query parameters name. Value: . '' is "
+                "not a 'regex'",
+            )
+            resp = self.call("GET", f"{path}?limit=abc", user="member")
+            self.assertFault(
+                resp,
+                400,
+                "Invalid input for query parameters limit. Value: abc. "
+                "'abc' does not match '^[0-9]*$'",
+            )
+            # index_query has patternProperties, so jsonschema words it so
+            resp = self.call("GET", f"{path}?foo=1", version="2.75")
+            self.assertFault(
+                resp, 400, "'foo' does not match any of the regexes: '^_'"
+            )
+            resp = self.call("GET", f"{path}?foo=1", version="2.74")
+            self.assertEqual(200, resp.status_code)
+
+    def test_show_query_strict_from_2_102(self) -> None:
+        """servers.py:show uses show_query_v2102 (no additional params)."""
+        path = f"/servers/{self.web.id}?foo=1"
+        self.assertEqual(
+            200, self.call("GET", path, version="2.101").status_code
+        )
+        resp = self.call("GET", path, version="2.102")
+        self.assertFault(
+            resp,
+            400,
+            "Additional properties are not allowed ('foo' was unexpected)",
+        )
+
+    def test_internal_and_joined_table_filters(self) -> None:
+        """servers.py:_get_servers rejects '_*' and joined-table filters
+        that survive remove_invalid_options (admins keep all filters)."""
+        for query, name in (("?_foo=1", "_foo"), ("?metadata=x", "metadata")):
+            resp = self.call("GET", f"/servers{query}")
+            self.assertFault(resp, 400, f"Invalid filter field: {name}.")
+            self.assertEqual(
+                {self.web.id, self.db.id},
+                set(self._ids(query, user="member", version="2.74")),
+            )
+
+    def test_status_filter_maps_to_vm_and_task_state(self) -> None:
+        """common.task_and_vm_state_from_status: ACTIVE means vm_state
+        active whatever the task state; unknown statuses give [] before
+        2.38 and 400 from 2.38; DELETED is admin-only."""
+        self.cloud.start_live_migration(self.web.id, dest="cmp-b")
+        self.assertEqual(
+            {self.web.id, self.db.id}, set(self._ids("?status=ACTIVE"))
+        )
+        self.assertEqual([self.web.id], self._ids("?status=migrating"))
+        self.assertEqual([], self._ids("?status=bogus", version="2.37"))
+        resp = self.call("GET", "/servers?status=bogus", version="2.38")
+        self.assertFault(resp, 400, "Invalid status value")
+        resp = self.call("GET", "/servers?status=DELETED", user="member")
+        self.assertFault(
+            resp, 403, "Only administrators may list deleted instances"
+        )
+        self.assertEqual([], self._ids("?status=DELETED"))
+
+    def test_paging_and_default_order(self) -> None:
+        """get_limit_and_marker, _get_collection_links('servers'), and the
+        default sort created_at desc, id desc (newest row first on ties)."""
+        self.assertEqual([self.db.id, self.web.id], self._ids(""))
+        for path in ("servers", "servers/detail"):
+            resp = self.call("GET", f"/{path}?limit=1")
+            body = resp.json()
+            self.assertEqual([self.db.id], [s["id"] for s in body["servers"]])
+            self.assertEqual(
+                [
+                    {
+                        "rel": "next",
+                        "href": f"{self.ref.url}/v2.1/{path}?limit=1&"
+                        f"marker={self.db.id}",
+                    }
+                ],
+                body["servers_links"],
+            )
+            resp = self.call("GET", f"/{path}?marker={self.db.id}")
+            self.assertEqual(
+                [self.web.id], [s["id"] for s in resp.json()["servers"]]
+            )
+            self.assertNotIn("servers_links", resp.json())
+            resp = self.call("GET", f"/{path}?marker=nope")
+            self.assertFault(resp, 400, "marker [nope] not found")
+
+    def test_detail_view_differs_from_show(self) -> None:
+        """views/servers.py: server_groups only in show (2.71+); progress
+        only for ACTIVE/BUILD/REBUILD/RESIZE/VERIFY_RESIZE/MIGRATING;
+        OS-EXT-SRV-ATTR:hostname for everyone from 2.90."""
+        self.cloud.add_server("off-1", "cmp-a", vm_state="stopped")
+        detail = self.call("GET", "/servers/detail", version="2.71").json()
+        for server in detail["servers"]:
+            self.assertNotIn("server_groups", server)
+            self.assertEqual(
+                server["status"] == "ACTIVE", "progress" in server
+            )
+        show = self.call(
+            "GET", f"/servers/{self.web.id}", version="2.71"
+        ).json()["server"]
+        self.assertEqual([], show["server_groups"])
+        for version, present in (("2.89", False), ("2.90", True)):
+            server = self.call(
+                "GET",
+                f"/servers/{self.web.id}",
+                user="member",
+                version=version,
+            ).json()["server"]
+            self.assertEqual(
+                present, "OS-EXT-SRV-ATTR:hostname" in server, version
+            )
+            self.assertNotIn("OS-EXT-SRV-ATTR:host", server)
