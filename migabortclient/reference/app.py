@@ -67,6 +67,12 @@ KEYSTONE_401 = {
     }
 }
 NOT_FOUND = "The resource could not be found."
+# nova/api/openstack/wsgi.py:expected_errors with nova.version's default
+# support string.
+UNEXPECTED = (
+    "Unexpected API Error. Please contact the administrator\n"
+    "<class 'Exception'>"
+)
 
 
 class RequestRecord(NamedTuple):
@@ -602,6 +608,16 @@ def _fault_response(status: int, message: str) -> webob.Response:
     return resp
 
 
+def _with_request_id(
+    resp: webob.Response, request_id: str | None = None
+) -> webob.Response:
+    """oslo.middleware's RequestId as nova's compute_req_id sets it."""
+    request_id = request_id or f"req-{uuid.uuid4()}"
+    resp.headers["x-openstack-request-id"] = request_id
+    resp.headers["x-compute-request-id"] = request_id
+    return resp
+
+
 def _with_version(resp: webob.Response, version: str) -> webob.Response:
     resp.headers["OpenStack-API-Version"] = f"compute {version}"
     resp.headers["X-OpenStack-Nova-API-Version"] = version
@@ -666,12 +682,7 @@ class NovaApp:
                 resp = self._dispatch(req, path)
         except Exception:
             LOG.exception("unexpected error in the reference Nova")
-            resp = _fault_response(
-                500,
-                "Unexpected API Error. Please report this at "
-                "http://bugs.launchpad.net/nova/ and attach the Nova API "
-                "log if possible.\n<class 'Exception'>",
-            )
+            resp = _fault_response(500, UNEXPECTED)
         if fault is not None:
             resp = self._apply_fault(fault, resp)
         with self._lock:
@@ -697,12 +708,7 @@ class NovaApp:
                 message = {
                     429: "This request was rate-limited.",
                     503: "The compute API is temporarily unavailable.",
-                }.get(
-                    fault.status,
-                    "Unexpected API Error. Please report this at "
-                    "http://bugs.launchpad.net/nova/ and attach the Nova "
-                    "API log if possible.\n<class 'Exception'>",
-                )
+                }.get(fault.status, UNEXPECTED)
                 old = resp
                 resp = _fault_response(fault.status, message)
                 for name in (
@@ -734,10 +740,14 @@ class NovaApp:
             return _json(200, self._versions_doc(req))
         if path.startswith("/identity"):
             return self._identity(req, path[len("/identity") :])
+        # The /v2 and /v2.1 version pipelines have compute_req_id (the root
+        # one has not), outside faultwrap: errors carry the ids too.
         if path in ("/v2.1", "/v2.1/") and req.method == "GET":
-            return self._version_doc_v21(req)
+            return _with_request_id(self._version_doc_v21(req))
         if path in ("/v2", "/v2/") and req.method == "GET":
-            return _json(200, {"version": self._v20(req, detail=True)})
+            return _with_request_id(
+                _json(200, {"version": self._v20(req, detail=True)})
+            )
         if path.startswith("/v2.1/"):
             return self._compute(req, path[len("/v2.1") :])
         return req.get_response(webob.exc.HTTPNotFound())
@@ -1051,9 +1061,7 @@ class NovaApp:
     def _compute(self, req: webob.Request, path: str) -> webob.Response:
         request_id = f"req-{uuid.uuid4()}"
         resp = self._compute_inner(req, path, request_id)
-        resp.headers["x-openstack-request-id"] = request_id
-        resp.headers["x-compute-request-id"] = request_id
-        return resp
+        return _with_request_id(resp, request_id)
 
     def _authenticate(
         self, req: webob.Request, request_id: str

@@ -250,3 +250,38 @@ class TestServersFidelity(base.ReferenceTestCase):
                 present, "OS-EXT-SRV-ATTR:hostname" in server, version
             )
             self.assertNotIn("OS-EXT-SRV-ATTR:host", server)
+
+
+class TestVersionsFidelity(base.ReferenceTestCase):
+    def test_request_ids_on_v2_and_v21_documents_only(self) -> None:
+        """api-paste.ini: oscomputeversion_v2 and ..._legacy_v2 have the
+        compute_req_id filter; the root oscomputeversions pipeline has
+        not."""
+        for path, headers in (
+            ("/v2.1", {}),
+            ("/v2.1/", {}),
+            ("/v2", {}),
+            ("/v2.1", {"OpenStack-API-Version": "compute 2.105"}),
+            ("/v2.1", {"OpenStack-API-Version": "compute 2.x"}),
+        ):
+            resp = self.http.get(
+                f"{self.ref.url}{path}", headers=headers, timeout=10
+            )
+            rid = resp.headers.get("x-openstack-request-id", "")
+            self.assertRegex(rid, r"^req-[0-9a-f-]{36}$", path)
+            self.assertEqual(rid, resp.headers["x-compute-request-id"])
+        resp = self.http.get(f"{self.ref.url}/", timeout=10)
+        self.assertNotIn("x-openstack-request-id", resp.headers)
+
+    def test_unexpected_error_text_is_nova_34s(self) -> None:
+        """nova/api/openstack/wsgi.py:expected_errors with version.py's
+        default support string 'Please contact the administrator'."""
+        self.ref.faults.inject("GET", r"/servers$", status=500)
+        resp = self.call("GET", "/servers")
+        self.assertFault(
+            resp,
+            500,
+            "Unexpected API Error. Please contact the administrator\n"
+            "<class 'Exception'>",
+            "computeFault",
+        )
