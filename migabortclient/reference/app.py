@@ -104,6 +104,8 @@ class Context:
             "user_id": self.user_id,
             "project_id": self.project_id,
             "roles": list(self.roles),
+            # nova's RequestContext.to_policy_values adds it
+            "is_admin": self.is_admin,
         }
 
 
@@ -1169,12 +1171,17 @@ class NovaApp:
         self,
         call: _Call,
         rule: str,
-        project_id: str,
+        project_id: str | None = None,
         fatal: bool = True,
     ) -> bool:
-        allowed = self.policy.allowed(
-            rule, {"project_id": project_id}, call.ctx.creds()
+        """RequestContext.can: without a target, the caller's own
+        project_id and user_id."""
+        target = (
+            {"project_id": call.ctx.project_id, "user_id": call.ctx.user_id}
+            if project_id is None
+            else {"project_id": project_id}
         )
+        allowed = self.policy.allowed(rule, target, call.ctx.creds())
         if not allowed and fatal:
             raise ApiFault(
                 403, f"Policy doesn't allow {rule} to be performed."
@@ -1198,7 +1205,7 @@ class NovaApp:
         version = call.version
         schema = _servers_query(version)
         _validate(schema, call.req.GET.dict_of_lists(), is_body=False)
-        self._can(call, rule, call.ctx.project_id)
+        self._can(call, rule)
         # Below 2.75 the schema layer strips unknown parameters (not '_*').
         items = [
             (k, v)
@@ -1211,7 +1218,6 @@ class NovaApp:
         if self._can(
             call,
             "os_compute_api:servers:allow_all_filters",
-            call.ctx.project_id,
             fatal=False,
         ):
             for key in ("sort_key", "sort_dir", "limit", "marker"):
@@ -1250,7 +1256,7 @@ class NovaApp:
             all_tenants = "all_tenants" in search
         search.pop("all_tenants", None)
         if all_tenants:
-            self._can(call, f"{rule}:get_all_tenants", call.ctx.project_id)
+            self._can(call, f"{rule}:get_all_tenants")
         else:
             search.pop("tenant_id", None)
             search["project_id"] = call.ctx.project_id
@@ -1378,7 +1384,7 @@ class NovaApp:
             if self._can(
                 call,
                 "os_compute_api:servers:show:flavor-extra-specs",
-                s.project_id if show else call.ctx.project_id,
+                s.project_id if show else None,
                 fatal=False,
             ):
                 flavor["extra_specs"] = {}
@@ -1422,7 +1428,7 @@ class NovaApp:
         extended = self._can(
             call,
             "os_compute_api:os-extended-server-attributes",
-            s.project_id if show else call.ctx.project_id,
+            s.project_id if show else None,
             fatal=False,
         )
         if extended:
@@ -1447,7 +1453,7 @@ class NovaApp:
         if v >= (2, 16) and self._can(
             call,
             "os_compute_api:servers:show:host_status",
-            s.project_id,
+            s.project_id if show else None,
             fatal=False,
         ):
             view["host_status"] = "UP"
@@ -1753,11 +1759,11 @@ class NovaApp:
         _validate(schema, query, is_body=False)
         ctx = call.ctx
         rule = "os_compute_api:os-migrations:index"
-        self._can(call, rule, ctx.project_id)
+        self._can(call, rule)
         project_filter = query.get("project_id", [None])[-1]
         if project_filter is None or project_filter != ctx.project_id:
-            self._can(call, f"{rule}:all_projects", ctx.project_id)
-        hosts = self._can(call, f"{rule}:host", ctx.project_id, fatal=False)
+            self._can(call, f"{rule}:all_projects")
+        hosts = self._can(call, f"{rule}:host", fatal=False)
 
         def last(name: str) -> str | None:
             values = query.get(name)

@@ -13,6 +13,8 @@ LOG = logging.getLogger(__name__)
 ADMIN = "role:admin"
 BASE_RULES = {
     "context_is_admin": ADMIN,
+    "admin_or_owner": "is_admin:True or project_id:%(project_id)s",
+    "admin_api": "is_admin:True",
     "project_manager_api": "role:manager and project_id:%(project_id)s",
     "project_member_api": "role:member and project_id:%(project_id)s",
     "project_reader_api": "role:reader and project_id:%(project_id)s",
@@ -25,6 +27,8 @@ BASE_RULES = {
     "project_reader_or_admin": (
         "rule:project_reader_api or rule:context_is_admin"
     ),
+    "service_api": "role:service",
+    "service_or_admin": "rule:service_api or rule:context_is_admin",
 }
 
 _SM = "os_compute_api:servers:migrations"

@@ -5,6 +5,11 @@ The docstring of every test names the Nova function it follows.
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
+
+from migabortclient.fixture import ReferenceNova
 from tests.functional.reference import base
 
 
@@ -285,3 +290,40 @@ class TestVersionsFidelity(base.ReferenceTestCase):
             "<class 'Exception'>",
             "computeFault",
         )
+
+
+class TestPolicyFidelity(base.ReferenceTestCase):
+    def _ref_with(self, rules: dict[str, str]) -> ReferenceNova:
+        fd, path = tempfile.mkstemp(suffix=".json")
+        self.addCleanup(os.unlink, path)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(rules, handle)
+        ref = self.useFixture(ReferenceNova(policy_file=path))
+        self.ref = ref
+        self._tokens.clear()
+        return ref
+
+    def test_nova_base_rules_and_policy_values(self) -> None:
+        """nova/policies/base.py registers admin_api, admin_or_owner,
+        service_api and service_or_admin; RequestContext.can targets the
+        caller's project_id *and* user_id when no target is given, and
+        to_policy_values carries is_admin."""
+        index = "os_compute_api:os-migrations:index"
+        self._ref_with(
+            {
+                index: "user_id:%(user_id)s",
+                f"{index}:all_projects": "rule:admin_or_owner",
+                f"{index}:host": "rule:admin_api",
+                "os_compute_api:servers:index": "rule:service_or_admin",
+            }
+        )
+        resp = self.call("GET", "/os-migrations", user="manager")
+        self.assertEqual(200, resp.status_code, resp.text)
+        resp = self.call("GET", "/servers", user="manager")
+        self.assertFault(
+            resp,
+            403,
+            "Policy doesn't allow os_compute_api:servers:index to be "
+            "performed.",
+        )
+        self.assertEqual(200, self.call("GET", "/servers").status_code)
