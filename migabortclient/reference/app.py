@@ -1413,8 +1413,10 @@ class NovaApp:
             "OS-EXT-AZ:availability_zone": "nova",
             "config_drive": "",
             "key_name": None,
-            "OS-SRV-USG:launched_at": s.created_at.strftime(
-                "%Y-%m-%dT%H:%M:%S.%f"
+            "OS-SRV-USG:launched_at": (
+                s.created_at.strftime("%Y-%m-%dT%H:%M:%S.%f")
+                if s.launched
+                else None
             ),
             "OS-SRV-USG:terminated_at": None,
             "OS-EXT-STS:task_state": s.task_state,
@@ -1517,6 +1519,12 @@ class NovaApp:
                     409,
                     f"Cannot 'os-migrateLive' instance {server_id} while it "
                     f"is in task_state {server.task_state}",
+                )
+            if not server.launched:
+                raise ApiFault(
+                    409,
+                    f"Instance {server_id} is in an invalid state for "
+                    "'os-migrateLive'",
                 )
             if host and host not in self.cloud.hosts:
                 raise ApiFault(400, f"Compute host {host} could not be found.")
@@ -1669,6 +1677,12 @@ class NovaApp:
                     f"Cannot '{action}' instance {server_id} while it is in "
                     f"task_state {server.task_state}",
                 )
+            if not server.launched:
+                raise ApiFault(
+                    409,
+                    f"Instance {server_id} is in an invalid state for "
+                    f"'{action}'",
+                )
             mig = self._migration_of(server, migration_id)
             if mig is None:
                 raise ApiFault(
@@ -1725,6 +1739,12 @@ class NovaApp:
                     409,
                     f"Cannot '{action}' instance {server_id} while it is in "
                     f"task_state {server.task_state}",
+                )
+            if not server.launched:
+                raise ApiFault(
+                    409,
+                    f"Instance {server_id} is in an invalid state for "
+                    f"'{action}'",
                 )
             mig = self._migration_of(server, migration_id)
             if mig is None:

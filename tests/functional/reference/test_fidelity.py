@@ -327,3 +327,47 @@ class TestPolicyFidelity(base.ReferenceTestCase):
             "performed.",
         )
         self.assertEqual(200, self.call("GET", "/servers").status_code)
+
+
+class TestNeverLaunchedFidelity(base.ReferenceTestCase):
+    def test_never_launched_server_is_in_an_invalid_state(self) -> None:
+        """nova/compute/api.py:check_instance_state(must_have_launched=True)
+        raises InstanceInvalidState(attr='launched_at', state=None), which
+        the API words as 'is in an invalid state for ...'."""
+        server, mig = self.running_migration()
+        idle = self.cloud.add_server("idle", "cmp-a")
+        for record in (server, idle):
+            self.cloud.servers[record.id].launched = False
+        resp = self.call(
+            "POST",
+            f"/servers/{idle.id}/action",
+            version="2.30",
+            json={"os-migrateLive": {"host": None, "block_migration": "auto"}},
+        )
+        self.assertFault(
+            resp,
+            409,
+            f"Instance {idle.id} is in an invalid state for 'os-migrateLive'",
+        )
+        path = f"/servers/{server.id}/migrations/{mig.id}"
+        resp = self.call("DELETE", path, version="2.24")
+        self.assertFault(
+            resp,
+            409,
+            f"Instance {server.id} is in an invalid state for 'abort live "
+            "migration'",
+        )
+        resp = self.call(
+            "POST",
+            f"{path}/action",
+            version="2.22",
+            json={"force_complete": None},
+        )
+        self.assertFault(
+            resp,
+            409,
+            f"Instance {server.id} is in an invalid state for "
+            "'force_complete'",
+        )
+        shown = self.call("GET", f"/servers/{idle.id}").json()["server"]
+        self.assertIsNone(shown["OS-SRV-USG:launched_at"])
