@@ -2082,13 +2082,19 @@ class _Call:
 
 
 def _action_body(req: webob.Request) -> dict[str, Any]:
-    """Nova's action dispatch: exactly one top-level key in a JSON object."""
+    """Nova's action_peek: one top-level key, quirks included."""
     try:
         body = json.loads(req.body or b"")
     except ValueError:
         raise ApiFault(400, "Malformed request body") from None
-    if not isinstance(body, dict) or len(body) != 1:
+    try:
+        size = len(body)
+    except TypeError:  # a number or null: Nova answers a plain 404
+        raise ApiFault(404, NOT_FOUND) from None
+    if size != 1:
         raise ApiFault(400, "Malformed request body")
+    if not isinstance(body, dict):  # [x] or "x": .keys() AttributeError
+        raise ApiFault(404, NOT_FOUND)
     return body
 
 

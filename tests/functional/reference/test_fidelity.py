@@ -371,3 +371,42 @@ class TestNeverLaunchedFidelity(base.ReferenceTestCase):
         )
         shown = self.call("GET", f"/servers/{idle.id}").json()["server"]
         self.assertIsNone(shown["OS-SRV-USG:launched_at"])
+
+
+class TestActionBodyFidelity(base.ReferenceTestCase):
+    def test_non_object_bodies(self) -> None:
+        """nova/api/openstack/wsgi.py:action_peek takes len() of the decoded
+        body and then .keys(): a one-item list or string fails with
+        AttributeError, a number or null with TypeError, and
+        Resource._process_stack turns both into a plain 404 fault."""
+        server, mig = self.running_migration()
+        for path in (
+            f"/servers/{server.id}/action",
+            f"/servers/{server.id}/migrations/{mig.id}/action",
+        ):
+            for body in ("[1]", '"a"', "1", "null"):
+                resp = self.call(
+                    "POST",
+                    path,
+                    version="2.80",
+                    data=body,
+                    headers={"Content-Type": "application/json"},
+                )
+                self.assertFault(
+                    resp,
+                    404,
+                    "The resource could not be found.",
+                    "itemNotFound",
+                )
+                self.assertEqual(
+                    "compute 2.80", resp.headers["OpenStack-API-Version"]
+                )
+            for body in ("[1, 2]", '"ab"', "{}", ""):
+                resp = self.call(
+                    "POST",
+                    path,
+                    version="2.80",
+                    data=body,
+                    headers={"Content-Type": "application/json"},
+                )
+                self.assertFault(resp, 400, "Malformed request body")
