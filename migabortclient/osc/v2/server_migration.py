@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import datetime
 import itertools
 import logging
 import os
+import re
+import shutil
 import time
 import traceback
 import uuid
@@ -474,6 +477,9 @@ class ListServerMigration(MigrationCommandMixin, lister.Lister):
         self, parsed_args: argparse.Namespace
     ) -> tuple[list[str], Iterable[list[Any]]]:
         nova = self.nova()
+        # Before any lookup, as python-openstackclient does, and in its
+        # terms: the option, not the API parameter.
+        check_list_options(nova, parsed_args)
         migration_type = parsed_args.type
         if migration_type == "cold-migration":
             migration_type = "migration"
@@ -494,12 +500,12 @@ class ListServerMigration(MigrationCommandMixin, lister.Lister):
             status=parsed_args.status,
             migration_type=migration_type,
             instance_uuid=instance_uuid,
-            changes_since=parsed_args.changes_since,
-            changes_before=parsed_args.changes_before,
+            changes_since=parsed_args.changes_since or None,
+            changes_before=parsed_args.changes_before or None,
             user_id=user_id,
             project_id=project_id,
             limit=page_size,
-            marker=parsed_args.marker,
+            marker=parsed_args.marker or None,
         )
         if cap is not None:
             # The library follows every page; stop after ``cap`` rows
@@ -530,9 +536,78 @@ class ListServerMigration(MigrationCommandMixin, lister.Lister):
         try:
             return str(finder(value, ignore_missing=False, **extra).id)
         except Exception as exc:
-            raise OperationFailed(
-                f"Cannot resolve {kind} {value!r}: {exc}"
-            ) from exc
+            raise OperationFailed(identity_error(kind, value, exc)) from exc
+
+
+def identity_error(kind: str, value: str, exc: BaseException) -> str:
+    """One plain line for a --project/--user name Keystone did not
+    resolve (openstacksdk's text carries the URL and HTML markup)."""
+    status = getattr(exc, "status_code", None) or getattr(
+        exc, "http_status", None
+    )
+    # openstacksdk's NotFoundException (alias ResourceNotFound) has no
+    # status when find_* raises it for an empty search.
+    not_found = type(exc).__name__ in ("NotFoundException", "ResourceNotFound")
+    if status == 404 or not_found:
+        return (
+            f"No {kind} named {value!r} was found in the identity service; "
+            f"give --{kind} an ID, or --{kind}-domain if the name is in "
+            "another domain."
+        )
+    detail = getattr(exc, "details", None) or str(exc)
+    detail = " ".join(re.sub(r"<[^>]*>", " ", str(detail)).split())
+    return f"Cannot resolve {kind} {value!r}: {detail}"
+
+
+# Options of ``list`` that need a newer version than the command itself,
+# as python-openstackclient checks them (a falsy value is not sent).
+LIST_OPTION_VERSIONS: tuple[tuple[str, str, str], ...] = (
+    ("marker", "--marker", "2.59"),
+    ("limit", "--limit", "2.59"),
+    ("changes_since", "--changes-since", "2.59"),
+    ("changes_before", "--changes-before", "2.66"),
+    ("project", "--project", "2.80"),
+    ("user", "--user", "2.80"),
+)
+
+
+def require(nova: v2_client.Client, version: str, what: str) -> None:
+    """``UnsupportedVersion`` naming ``what`` if the session is older
+    than ``version`` (exit 2 when pinned, 1 when the server is too old).
+    """
+    from migabortclient.api_versions import APIVersion
+
+    nova.http.require(APIVersion(version), what)
+
+
+def check_time(option: str, value: str) -> None:
+    try:
+        datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"{option} must be an ISO 8601 time such as "
+            f"2026-11-24T10:00:00Z, not {value!r}"
+        ) from None
+
+
+def check_list_options(
+    nova: v2_client.Client, args: argparse.Namespace
+) -> None:
+    """Local checks of ``list``'s options, before any request but the
+    version document; messages name the options."""
+    if args.marker and not looks_like_id(args.marker):
+        raise UsageError(
+            f"--marker must be a migration UUID, not {args.marker!r}"
+        )
+    for attr, option in (
+        ("changes_since", "--changes-since"),
+        ("changes_before", "--changes-before"),
+    ):
+        if getattr(args, attr):
+            check_time(option, getattr(args, attr))
+    for attr, option, version in LIST_OPTION_VERSIONS:
+        if getattr(args, attr):
+            require(nova, version, option)
 
 
 def list_bounds(
@@ -1072,9 +1147,15 @@ def _timestamp(value: Any) -> float | None:
 class Watcher:
     """Turns successive migration readings into display lines."""
 
-    def __init__(self, window: float, tty: bool) -> None:
+    def __init__(
+        self,
+        window: float,
+        tty: bool,
+        width: Callable[[], int] | None = None,
+    ) -> None:
         self.tracker = fmt.ConvergenceTracker(window)
         self.tty = tty
+        self.width = width or (lambda: DEFAULT_TERMINAL_WIDTH)
         self.warned = False
 
     def observe(self, item: models.ServerMigration, now: float) -> list[str]:
@@ -1106,9 +1187,12 @@ class Watcher:
             f"running {fmt.human_duration(elapsed) or '-'}",
             f"ETA {fmt.human_duration(eta) if eta is not None else '-'}",
         ]
-        text = "  ".join(fields)
         if self.tty:
-            text = f"{fmt.progress_bar(memory)} {text}"
+            # Room is short on a terminal line: no disk copy, no field.
+            shown = [f for f in fields if f != "disk -"]
+            text = terminal_line(shown, memory, self.width())
+        else:
+            text = "  ".join(fields)
         lines = [text]
         if not converging and not self.warned:
             self.warned = True
@@ -1119,6 +1203,30 @@ class Watcher:
                 "force complete'."
             )
         return lines
+
+
+DEFAULT_TERMINAL_WIDTH = 80
+
+
+def terminal_line(
+    fields: Sequence[str], percent: float | None, width: int
+) -> str:
+    """The progress fields and a bar, narrower than the terminal.
+
+    A line as wide as the terminal wraps, and ``\r`` then returns to
+    its last row only: each redraw would leave a row behind. So the bar
+    shrinks, then goes, then the fields are cut.
+    """
+    limit = max(width - 1, 20)
+    roomy, tight = "  ".join(fields), " ".join(fields)
+    tries = [(n, roomy) for n in (30, 20, 10)] + [(n, tight) for n in (10, 6)]
+    for bar_width, text in tries:
+        line = f"{fmt.progress_bar(percent, bar_width)} {text}"
+        if len(line) <= limit:
+            return line
+    if len(tight) <= limit:
+        return tight
+    return tight[: limit - 3] + "..."
 
 
 class WatchServerMigration(MigrationCommandMixin, command.Command):
@@ -1174,8 +1282,8 @@ class WatchServerMigration(MigrationCommandMixin, command.Command):
         mid = pick_migration(nova, server, parsed_args.migration)
         interval = poll_interval(WATCH_POLL_DEFAULT)
         tty = bool(getattr(self.app.stdout, "isatty", lambda: False)())
-        watcher = Watcher(parsed_args.window, tty)
         screen = ProgressScreen(self.app.stdout, tty)
+        watcher = Watcher(parsed_args.window, tty, width=screen.width)
         deadline = time.monotonic() + parsed_args.timeout
         readings = 0
         try:
@@ -1184,6 +1292,13 @@ class WatchServerMigration(MigrationCommandMixin, command.Command):
                 item = read_migration(nova, server, mid)
                 if item is None or item.status not in WATCH_ACTIVE:
                     status = final_status(nova, server, mid)
+                    if item is None and status is None and not readings:
+                        # Never seen: not this server's migration, or a
+                        # typo. Saying "no longer in progress" would hide it.
+                        raise OperationFailed(
+                            f"Server {server.name} ({server.id}) has no "
+                            f"in-progress live migration {mid}."
+                        )
                     screen.line(
                         f"migration {mid} is no longer in progress"
                         if status is None
@@ -1221,6 +1336,15 @@ class ProgressScreen:
         self.stream = stream
         self.tty = tty
         self._open = False
+
+    def width(self) -> int:
+        """The terminal's width now (it may be resized while watching)."""
+        try:
+            return os.get_terminal_size(self.stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            return shutil.get_terminal_size(
+                (DEFAULT_TERMINAL_WIDTH, 24)
+            ).columns
 
     def progress(self, text: str) -> None:
         if not self.tty:

@@ -550,3 +550,137 @@ class TestProgressScreen(testtools.TestCase):
         screen.line("end")
         screen.close()
         self.assertEqual("a\nend\n", out.getvalue())
+
+
+def pinned_nova(version: str) -> Any:
+    """A client pinned to ``version``; it never sends a request here."""
+    from keystoneauth1 import session
+
+    from migabortclient import client
+
+    return client.Client(
+        version,
+        session=session.Session(),
+        endpoint_override="http://nova.invalid/v2.1",
+    )
+
+
+def list_args(**kw: Any) -> argparse.Namespace:
+    base: dict[str, Any] = {
+        attr: None for attr, _, _ in sm.LIST_OPTION_VERSIONS
+    }
+    base.update(kw)
+    return argparse.Namespace(**base)
+
+
+class TestListOptions(testtools.TestCase):
+    """list's own checks name the option, as python-openstackclient."""
+
+    def test_version_gates_name_the_option(self) -> None:
+        for attr, option, version in sm.LIST_OPTION_VERSIONS:
+            older = f"2.{int(version.split('.')[1]) - 1}"
+            value = "2026-11-24T10:00:00Z" if "changes" in attr else "x"
+            if attr == "marker":
+                value = str(uuid.UUID(int=1))
+            err = self.assertRaises(
+                exceptions.UnsupportedVersion,
+                sm.check_list_options,
+                pinned_nova(older),
+                list_args(**{attr: value}),
+            )
+            self.assertEqual(
+                f"{option} requires compute API version {version} or "
+                f"later; this client is pinned to {older}.",
+                str(err),
+            )
+            self.assertEqual(sm.EXIT_USAGE, sm.exit_code_for(err, pinned=True))
+            sm.check_list_options(
+                pinned_nova(version), list_args(**{attr: value})
+            )
+
+    def test_zero_or_empty_values_are_not_sent_so_not_gated(self) -> None:
+        sm.check_list_options(
+            pinned_nova("2.1"),
+            list_args(limit=0, marker="", changes_since=""),
+        )
+
+    def test_bad_marker_and_times_name_the_option(self) -> None:
+        nova = pinned_nova("2.80")
+        err = self.assertRaises(
+            sm.UsageError,
+            sm.check_list_options,
+            nova,
+            list_args(marker="bogus"),
+        )
+        self.assertEqual(
+            "--marker must be a migration UUID, not 'bogus'", str(err)
+        )
+        for attr, option in (
+            ("changes_since", "--changes-since"),
+            ("changes_before", "--changes-before"),
+        ):
+            err = self.assertRaises(
+                sm.UsageError,
+                sm.check_list_options,
+                nova,
+                list_args(**{attr: "yesterday"}),
+            )
+            self.assertEqual(
+                f"{option} must be an ISO 8601 time such as "
+                "2026-11-24T10:00:00Z, not 'yesterday'",
+                str(err),
+            )
+
+
+class TestIdentityError(testtools.TestCase):
+    def test_not_found_is_one_plain_line(self) -> None:
+        from openstack import exceptions as sdk_exceptions
+
+        exc = sdk_exceptions.ResourceNotFound("No Project found for demo")
+        self.assertEqual(
+            "No project named 'demo' was found in the identity service; "
+            "give --project an ID, or --project-domain if the name is in "
+            "another domain.",
+            sm.identity_error("project", "demo", exc),
+        )
+
+    def test_other_errors_lose_html_and_newlines(self) -> None:
+        exc = RuntimeError("Forbidden<br /><br />\nYou may not")
+        self.assertEqual(
+            "Cannot resolve user 'bob': Forbidden You may not",
+            sm.identity_error("user", "bob", exc),
+        )
+
+
+class TestTerminalLine(testtools.TestCase):
+    """A redrawn line narrower than the terminal never wraps."""
+
+    FIELDS = (
+        "running",
+        "memory 0% (16.0 GiB left)",
+        "disk -",
+        "rate 1000.0 MiB/s",
+        "running 4m 23s",
+        "ETA -",
+    )
+
+    def test_wide_terminal_gets_the_full_bar(self) -> None:
+        line = sm.terminal_line(self.FIELDS, 0.0, 200)
+        self.assertTrue(line.startswith("[" + "-" * 30 + "] running  "))
+
+    def test_every_width_fits_and_keeps_the_eta_when_it_can(self) -> None:
+        for width in (120, 100, 80, 60, 40, 20, 5):
+            line = sm.terminal_line(self.FIELDS, 50.0, width)
+            self.assertLess(len(line), max(width, 21), (width, line))
+        self.assertTrue(
+            sm.terminal_line(self.FIELDS, 0.0, 80).endswith("ETA -")
+        )
+        self.assertTrue(sm.terminal_line(self.FIELDS, 0.0, 40).endswith("..."))
+
+    def test_watcher_asks_the_screen_width_on_every_reading(self) -> None:
+        widths = iter([200, 60])
+        w = sm.Watcher(window=20, tty=True, width=lambda: next(widths))
+        first = w.observe(reading(0.0, 8 * GIB), 0.0)[0]
+        second = w.observe(reading(10.0, 6 * GIB), 0.0)[0]
+        self.assertTrue(first.startswith("[" + "#" * 15), first)
+        self.assertLess(len(second), 60, second)

@@ -1,0 +1,78 @@
+"""Rough edges an operator hits at 3 a.m.: messages that name the
+option, checks before any request, watching the wrong migration."""
+
+from __future__ import annotations
+
+from tests.functional.cli import base
+
+
+class TestCLIUX(base.CLITestCase):
+    def api_requests(self) -> list[tuple[str, str]]:
+        """Requests other than the version document and the token."""
+        return [
+            (r.method, r.path)
+            for r in self.ref.requests
+            if not r.path.startswith("/identity")
+            and r.path.rstrip("/") not in ("", "/v2.1")
+        ]
+
+    def test_list_option_too_new_named_before_any_lookup(self) -> None:
+        for program in ("openstack", "migabort"):
+            result = self.run_cli(
+                program,
+                "--os-compute-api-version", "2.79",
+                "server", "migration", "list",
+                "--server", "db-1", "--user", "admin",
+            )  # fmt: skip
+            self.assertEqual(
+                (2, "", "--user requires compute API version 2.80 or "
+                 "later; this client is pinned to 2.79.\n"),
+                (result.code, result.out, result.err),
+            )  # fmt: skip
+        self.assertEqual([], self.api_requests())
+        # No name lookup in Keystone either (only the token was asked).
+        self.assertEqual(
+            [],
+            [r.path for r in self.ref.requests if "/users" in r.path],
+        )
+
+    def test_list_bad_values_name_the_option(self) -> None:
+        for args, message in (
+            (("--changes-since", "yesterday"),
+             "--changes-since must be an ISO 8601 time such as "
+             "2026-11-24T10:00:00Z, not 'yesterday'"),
+            (("--marker", "first"),
+             "--marker must be a migration UUID, not 'first'"),
+        ):  # fmt: skip
+            result = self.run_cli(
+                "openstack", "server", "migration", "list", *args
+            )
+            self.assertEqual(
+                (2, "", message + "\n"), (result.code, result.out, result.err)
+            )
+        self.assertEqual([], self.api_requests())
+
+    def test_watch_a_migration_of_another_server_fails(self) -> None:
+        result = self.run_cli(
+            "migabort", "server", "migration", "watch", "db-1",
+            str(self.web_mig.id),
+        )  # fmt: skip
+        self.assertEqual(
+            (1, "", f"Server db-1 ({self.db.id}) has no in-progress live "
+             f"migration {self.web_mig.id}.\n"),
+            (result.code, result.out, result.err),
+        )  # fmt: skip
+
+    def test_watch_a_finished_migration_says_how_it_ended(self) -> None:
+        self.ref.client("admin").server_migrations.abort(
+            self.db.id, self.db_mig.id
+        )
+        self.ref.cloud.clock.advance(10)
+        result = self.run_cli(
+            "migabort", "server", "migration", "watch", "db-1",
+            str(self.db_mig.id),
+        )  # fmt: skip
+        self.assertEqual(
+            (0, f"migration {self.db_mig.id} ended: cancelled\n", ""),
+            (result.code, result.out, result.err),
+        )
