@@ -1838,19 +1838,26 @@ class NovaApp:
                 ]
             links: list[dict[str, str]] | None = None
             if version >= (2, 59):
-                rows.sort(key=lambda m: m.uuid)
-                rows.sort(key=lambda m: (m.created_at, m.id), reverse=True)
+                # The marker is looked up among all rows, whatever the
+                # filters (migration_get_by_uuid), and the page starts
+                # after its place in the sort order.
+                ordered = sorted(
+                    self.cloud.migrations.values(), key=lambda m: m.uuid
+                )
+                ordered.sort(key=lambda m: (m.created_at, m.id), reverse=True)
+                place = {m.id: i for i, m in enumerate(ordered)}
+                rows.sort(key=lambda m: place[m.id])
                 marker = last("marker")
                 if marker is not None:
                     index = next(
-                        (i for i, m in enumerate(rows) if m.uuid == marker),
+                        (i for i, m in enumerate(ordered) if m.uuid == marker),
                         None,
                     )
                     if index is None:
                         raise ApiFault(
                             400, f"Marker {marker} could not be found."
                         )
-                    rows = rows[index + 1 :]
+                    rows = [m for m in rows if place[m.id] > index]
                 limit_s = last("limit")
                 limit = self.max_limit
                 if limit_s is not None:
@@ -1954,14 +1961,12 @@ class NovaApp:
                 a for a in self.cloud.actions if a.instance_uuid == server.id
             ]
             actions.reverse()  # newest first
-            if since is not None:
-                actions = [a for a in actions if a.updated_at >= since]
-            if before is not None:
-                actions = [a for a in actions if a.updated_at <= before]
             links: list[dict[str, str]] = []
             if paged:
                 marker = query.get("marker", [None])[-1]
                 if marker is not None:
+                    # Looked up without the changes-* filters
+                    # (action_get_by_request_id), newest first.
                     index = next(
                         (
                             i
@@ -1975,6 +1980,11 @@ class NovaApp:
                         # the (missing) action before raising, hence None.
                         raise ApiFault(400, "Marker None could not be found.")
                     actions = actions[index + 1 :]
+            if since is not None:
+                actions = [a for a in actions if a.updated_at >= since]
+            if before is not None:
+                actions = [a for a in actions if a.updated_at <= before]
+            if paged:
                 limit = self.max_limit
                 if "limit" in query:
                     limit = min(int(query["limit"][-1]), self.max_limit)

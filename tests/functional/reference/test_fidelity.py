@@ -22,6 +22,21 @@ class TestInstanceActionsFidelity(base.ReferenceTestCase):
         resp = self.call("GET", path, version="2.58")
         self.assertFault(resp, 400, "Marker None could not be found.")
 
+    def test_marker_is_found_whatever_the_filters(self) -> None:
+        """instance_actions.index -> db actions_get: the marker is read with
+        action_get_by_request_id, not through the changes-* filters."""
+        server, _mig = self.running_migration()
+        path = f"/servers/{server.id}/os-instance-actions"
+        first = self.call("GET", path, version="2.58").json()
+        marker = first["instanceActions"][0]["request_id"]
+        resp = self.call(
+            "GET",
+            f"{path}?marker={marker}&changes-since=2100-01-01T00:00:00Z",
+            version="2.58",
+        )
+        self.assertEqual(200, resp.status_code, resp.text)
+        self.assertEqual([], resp.json()["instanceActions"])
+
 
 class TestOsMigrationsFidelity(base.ReferenceTestCase):
     def setUp(self) -> None:
@@ -96,6 +111,32 @@ class TestOsMigrationsFidelity(base.ReferenceTestCase):
             f"{self.ref.url}/v2.1/os-migrations?limit=1&status=zzz&"
             f"marker={marker}",
             body["migrations_links"][0]["href"],
+        )
+
+    def test_marker_is_found_whatever_the_filters(self) -> None:
+        """db migration_get_all_by_filters looks the marker up with
+        migration_get_by_uuid (no filters) and pages after its place."""
+        resize = self.cloud.add_migration(
+            self.server.id, "resize", "finished", dest="cmp-b"
+        )
+        self.cloud.clock.advance(1)
+        _server2, live2 = self.running_migration(source="cmp-c", dest="cmp-d")
+        resp = self.call(
+            "GET",
+            f"/os-migrations?status=running&marker={resize.uuid}",
+            version="2.59",
+        )
+        self.assertEqual(200, resp.status_code, resp.text)
+        self.assertEqual(
+            [self.live.id], [m["id"] for m in resp.json()["migrations"]]
+        )
+        resp = self.call(
+            "GET",
+            f"/os-migrations?status=running&marker={live2.uuid}",
+            version="2.59",
+        )
+        self.assertEqual(
+            [self.live.id], [m["id"] for m in resp.json()["migrations"]]
         )
 
 
