@@ -51,8 +51,20 @@ EXIT_USAGE = 2
 EXIT_TIMEOUT = 3
 
 EXIT_CODES_HELP = (
-    "Exit codes: 0 success, 1 API or operation failure, 2 usage error, "
+    "Exit codes: 0 success, 1 API or operation failure, 2 usage error "
+    "(bad arguments, or a pinned --os-compute-api-version too old for the "
+    "command)."
+)
+EXIT_CODES_WAIT_HELP = (
+    "Exit codes: 0 success, 1 API or operation failure (or the outcome "
+    "--wait read was not the one asked for), 2 usage error (bad arguments, "
+    "or a pinned --os-compute-api-version too old for the command), "
     "3 timed out waiting."
+)
+EXIT_CODES_WATCH_HELP = (
+    "Exit codes: 0 the migration ended (or --count readings were shown), "
+    "1 API failure or no such in-progress migration, 2 usage error, "
+    "3 --timeout passed first."
 )
 
 POLL_ENV = "MIGABORT_POLL_INTERVAL"
@@ -381,12 +393,12 @@ def _cell(item: Any, attr: str) -> Any:
 
 
 class ListServerMigration(MigrationCommandMixin, lister.Lister):
-    """List migrations (os-migrations), with python-openstackclient's
-    options and columns.
+    """List migrations, with python-openstackclient's options and columns.
 
-    ``--marker``, ``--limit`` and ``--changes-since`` require
-    ``--os-compute-api-version 2.59``; ``--changes-before`` 2.66;
-    ``--project`` and ``--user`` 2.80.
+    --marker, --limit and --changes-since need compute API 2.59 or later,
+    --changes-before 2.66, --project and --user 2.80. With Nova's default
+    policy, listing needs the admin role, or the manager role with
+    --project set to the manager's own project.
     """
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -706,7 +718,9 @@ def get_migration(
 class ShowServerMigration(MigrationCommandMixin, show.ShowOne):
     """Show an in-progress live migration of a server.
 
-    Requires ``--os-compute-api-version 2.23``; a migration UUID needs 2.59.
+    Needs compute API 2.23 or later; a migration UUID needs 2.59. With
+    Nova's default policy only admins may show a migration; a project
+    manager can follow one with 'server migration watch'.
     """
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
@@ -927,15 +941,16 @@ class AbortServerMigration(_WaitMixin, command.Command):
     """Abort an in-progress live migration.
 
     With no <migration>, aborts the server's one in-progress live
-    migration. ``--host H --all`` aborts every in-progress live migration
-    off host H. Requires ``--os-compute-api-version 2.24``; queued and
-    preparing migrations need 2.65 (chosen automatically when the cloud
-    offers it).
+    migration. --host H --all aborts every in-progress live migration off
+    host H. Needs compute API 2.24 or later; aborting a queued or
+    preparing migration needs 2.65 (negotiated when the cloud offers it).
+    Nova accepts the abort before the compute host acts: --wait reports
+    what happened.
     """
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
         parser = super().get_parser(prog_name)
-        parser.epilog = EXIT_CODES_HELP
+        parser.epilog = EXIT_CODES_WAIT_HELP
         parser.add_argument(
             "server",
             metavar="<server>",
@@ -958,12 +973,14 @@ class AbortServerMigration(_WaitMixin, command.Command):
         parser.add_argument(
             "--all",
             action="store_true",
-            help="With --host: every in-progress live migration",
+            help="With --host: every in-progress live migration (asks "
+            "first on a terminal; exit 1 if any abort fails)",
         )
         parser.add_argument(
             "--yes",
             action="store_true",
-            help="With --all: do not ask for confirmation",
+            help="With --all: do not ask for confirmation (piped input "
+            "is never asked)",
         )
         parser.add_argument(
             "--parallel",
@@ -1097,12 +1114,14 @@ class ForceCompleteServerMigration(_WaitMixin, command.Command):
     """Force an in-progress live migration to complete.
 
     With no <migration>, acts on the server's one in-progress live
-    migration. Requires ``--os-compute-api-version 2.22``.
+    migration. Needs compute API 2.22 or later. The hypervisor pauses the
+    server (or switches to post-copy) until the copy finishes; --wait
+    reports what happened.
     """
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
         parser = super().get_parser(prog_name)
-        parser.epilog = EXIT_CODES_HELP
+        parser.epilog = EXIT_CODES_WAIT_HELP
         parser.add_argument(
             "server", metavar="<server>", help="Server (name or ID)"
         )
@@ -1233,13 +1252,14 @@ class WatchServerMigration(MigrationCommandMixin, command.Command):
     """Watch an in-progress live migration until it ends.
 
     Shows memory and disk progress, transfer rate, time running and an
-    ETA, and warns when the migration is not converging. Exits 0 when
-    the migration ends, 3 when --timeout passes first.
+    ETA, and warns when the migration is not converging. On a terminal
+    the line is redrawn in place; piped, one line per reading. Needs
+    compute API 2.23 or later; open to project managers.
     """
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
         parser = super().get_parser(prog_name)
-        parser.epilog = EXIT_CODES_HELP
+        parser.epilog = EXIT_CODES_WATCH_HELP
         parser.add_argument(
             "server", metavar="<server>", help="Server (name or ID)"
         )

@@ -10,6 +10,7 @@ import threading
 import types
 import uuid
 from typing import Any
+from typing import ClassVar
 
 import testtools
 
@@ -684,3 +685,36 @@ class TestTerminalLine(testtools.TestCase):
         second = w.observe(reading(10.0, 6 * GIB), 0.0)[0]
         self.assertTrue(first.startswith("[" + "#" * 15), first)
         self.assertLess(len(second), 60, second)
+
+
+class TestHelp(testtools.TestCase):
+    """--help is plain text, states what each command needs, and its
+    exit codes."""
+
+    NEEDS: ClassVar[dict[Any, str]] = {
+        sm.ListServerMigration: "2.59",
+        sm.ShowServerMigration: "2.23",
+        sm.AbortServerMigration: "2.24",
+        sm.ForceCompleteServerMigration: "2.22",
+        sm.WatchServerMigration: "2.23",
+    }
+
+    def _help(self, cls: Any) -> str:
+        app = ns(options=ns(debug=False), stdout=io.StringIO())
+        cmd = cls(app, None)
+        parser = cmd.get_parser("migabort " + cls.__name__)
+        return str(parser.format_help())
+
+    def test_plain_text_versions_and_exit_codes(self) -> None:
+        for cls, version in self.NEEDS.items():
+            text = self._help(cls)
+            flat = " ".join(text.split())
+            self.assertNotIn("``", text, cls)
+            self.assertIn(version, flat, cls)
+            self.assertIn("Exit codes: 0", flat, cls)
+            waits = cls in (
+                sm.AbortServerMigration,
+                sm.ForceCompleteServerMigration,
+                sm.WatchServerMigration,
+            )
+            self.assertEqual(waits, "3 " in flat.split("Exit codes:")[1], cls)
