@@ -1824,17 +1824,18 @@ class NovaApp:
                 value = last(name)
                 if value is not None:
                     rows = [m for m in rows if getattr(m, name) == value]
+            # SQL comparisons on updated_at: NULL never matches.
             if since_dt is not None:
                 rows = [
                     m
                     for m in rows
-                    if (m.updated_at or m.created_at) >= since_dt
+                    if m.updated_at is not None and m.updated_at >= since_dt
                 ]
             if before_dt is not None:
                 rows = [
                     m
                     for m in rows
-                    if (m.updated_at or m.created_at) <= before_dt
+                    if m.updated_at is not None and m.updated_at <= before_dt
                 ]
             links: list[dict[str, str]] | None = None
             if version >= (2, 59):

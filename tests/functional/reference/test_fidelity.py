@@ -139,6 +139,19 @@ class TestOsMigrationsFidelity(base.ReferenceTestCase):
             [self.live.id], [m["id"] for m in resp.json()["migrations"]]
         )
 
+    def test_changes_filters_read_updated_at_only(self) -> None:
+        """_get_query_nova_resource_by_changes_time compares updated_at in
+        SQL: a row whose updated_at is NULL never matches."""
+        row = self.cloud.add_migration(
+            self.server.id, "resize", "finished", dest="cmp-b"
+        )
+        self.cloud.migrations[row.id].updated_at = None
+        ids = self._ids("?changes-since=2000-01-01T00:00:00Z", "2.59")
+        self.assertEqual([self.live.id], ids)
+        ids = self._ids("?changes-before=2100-01-01T00:00:00Z", "2.66")
+        self.assertEqual([self.live.id], ids)
+        self.assertEqual({self.live.id, row.id}, set(self._ids("", "2.59")))
+
 
 class TestServersFidelity(base.ReferenceTestCase):
     def setUp(self) -> None:
