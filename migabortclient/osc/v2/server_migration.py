@@ -741,13 +741,10 @@ class ShowServerMigration(MigrationCommandMixin, show.ShowOne):
     ) -> tuple[list[str], list[Any]]:
         check_migration_ref(parsed_args.migration)
         nova = self.nova()
-        if not parsed_args.migration.isdigit() and not at_least(nova, "2.59"):
-            # Refused before the server lookup: nothing is sent.
-            raise UsageError(
-                "Showing a migration by UUID requires "
-                "--os-compute-api-version 2.59 or later; the session uses "
-                f"{nova.api_version}."
-            )
+        if not parsed_args.migration.strip().isdigit():
+            # Refused before the server lookup: nothing is sent. Worded
+            # as abort's, and exit 1 when the server (not a pin) is old.
+            require(nova, "2.59", "Naming a migration by its UUID")
         server = nova.servers.find(parsed_args.server)
         item = get_migration(nova, server, parsed_args.migration)
         cols = show_columns(nova)

@@ -718,3 +718,22 @@ class TestHelp(testtools.TestCase):
                 sm.WatchServerMigration,
             )
             self.assertEqual(waits, "3 " in flat.split("Exit codes:")[1], cls)
+
+
+class TestShowByUUIDGate(testtools.TestCase):
+    def test_refused_before_any_request_worded_as_abort(self) -> None:
+        nova = pinned_nova("2.58")
+        app = ns(client_manager=ns(migabort=nova))
+        cmd = sm.ShowServerMigration(app, None)
+        args = argparse.Namespace(
+            server="db-1", migration=str(uuid.UUID(int=3))
+        )
+        # nova.invalid would fail with a ConnectionError if asked.
+        err = self.assertRaises(
+            exceptions.UnsupportedVersion, cmd.take_action, args
+        )
+        self.assertEqual(
+            "Naming a migration by its UUID requires compute API version "
+            "2.59 or later; this client is pinned to 2.58.",
+            str(err),
+        )
