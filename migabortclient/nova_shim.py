@@ -24,6 +24,7 @@ import logging
 import os
 import sys
 import unicodedata
+import uuid
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -879,6 +880,14 @@ MIGRATION_LIST_OPTION_VERSIONS: Final = (
 )
 
 
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
 def do_migration_list(
     nova: v2_client.Client, args: argparse.Namespace
 ) -> None:
@@ -887,6 +896,15 @@ def do_migration_list(
             require_version(nova, minimum, f"migration-list {flag}")
     _check_time("changes-since", args.changes_since)
     _check_time("changes-before", args.changes_before)
+    # Worded with the option (the library would name its parameter).
+    if args.limit is not None and args.limit < 0:
+        raise CommandError(
+            f"--limit must be a whole number of 0 or more, not {args.limit}."
+        )
+    if args.marker is not None and not _is_uuid(args.marker):
+        raise CommandError(
+            f"--marker must be a migration UUID, not {args.marker!r}."
+        )
     migrations: Iterable[models.Migration] = nova.migrations.list(
         host=args.host,
         status=args.status,

@@ -743,6 +743,23 @@ class TestCommandLogic(testtools.TestCase):
         self.assertEqual({"host": "h1"}, given)
         self.assertIn("| Id | UUID |", out.getvalue())
 
+    def test_migration_list_bad_values_name_the_option(self) -> None:
+        for argv, message in (
+            (["--limit", "-1"],
+             "--limit must be a whole number of 0 or more, not -1."),
+            (["--marker", "bogus"],
+             "--marker must be a migration UUID, not 'bogus'."),
+        ):  # fmt: skip
+            nova = self._nova(104, [])
+            err = self.assertRaises(
+                nova_shim.CommandError,
+                nova_shim.do_migration_list,
+                nova,
+                self._args("migration-list", *argv),
+            )
+            self.assertEqual(message, str(err))
+            nova.migrations.list.assert_not_called()
+
     def test_migration_list_limit_caps_followed_pages(self) -> None:
         nova = self._nova(104, [])
         items = [

@@ -683,26 +683,16 @@ def show_columns(nova: v2_client.Client) -> list[tuple[str, str]]:
     return cols
 
 
-# Nova's migration ids are database integers (signed 32-bit).
-MAX_MIGRATION_ID = 2**31 - 1
-
-
 def check_migration_ref(ref: str) -> None:
-    """A migration id (1 to 2**31-1) or UUID; checked before any request."""
-    text = ref.strip()
-    if text.isascii() and text.isdigit():
-        if not 1 <= int(text) <= MAX_MIGRATION_ID:
-            raise UsageError(
-                f"<migration> {text} is out of range: migration IDs are "
-                f"between 1 and {MAX_MIGRATION_ID}"
-            )
-        return
+    """A migration id (1 to 2**31-1) or UUID; checked before any request,
+    in the library's words (which migabort-nova prints too)."""
+    from migabortclient import exceptions
+    from migabortclient.v2 import _base
+
     try:
-        uuid.UUID(text)
-    except ValueError:
-        raise UsageError(
-            f"<migration> must be a migration ID or UUID, not {ref!r}"
-        ) from None
+        _base.migration_ref(ref)
+    except exceptions.ValidationError as exc:
+        raise UsageError(exc.message) from None
 
 
 def get_migration(

@@ -144,9 +144,10 @@ class TestOperator(base.CLITestCase):
 
     def test_bad_migration_ids_rejected_before_any_request(self) -> None:
         for ref, message in (
-            ("abc", "<migration> must be a migration ID or UUID, not 'abc'"),
-            ("0", "<migration> 0 is out of range: migration IDs are "
-             "between 1 and 2147483647"),
+            ("abc", "A migration is given by its numeric ID or its UUID, "
+             "not 'abc'."),
+            ("0", "Migration ID 0 is out of range: IDs are between 1 and "
+             "2147483647."),
         ):  # fmt: skip
             result = self.run_cli(
                 "migabort", "server", "migration", "abort", "db-1", ref
