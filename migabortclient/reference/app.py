@@ -1497,15 +1497,15 @@ class NovaApp:
                     "os_compute_api:os-migrate-server:migrate_live",
                     server.project_id,
                 )
-            if (
-                (2, 30) <= call.version < (2, 68)
-                and str(args.get("force", False)).lower()
-                in ("true", "1", "on", "yes")
-                and not host
-            ):
-                raise ApiFault(
-                    400, "Can't force to a non-provided destination"
+            force: bool | None = None  # before 2.30: the host is used as is
+            if call.version >= (2, 30):
+                force = strutils.bool_from_string(
+                    args.get("force", False), strict=True
                 )
+                if force and not host:
+                    raise ApiFault(
+                        400, "Can't force to a non-provided destination"
+                    )
             if server.locked and not call.ctx.is_admin:
                 raise ApiFault(409, f"Instance {server.id} is locked")
             if server.vm_state not in ("active", "paused"):
@@ -1528,34 +1528,35 @@ class NovaApp:
                 )
             if host and host not in self.cloud.hosts:
                 raise ApiFault(400, f"Compute host {host} could not be found.")
-            if host and host == server.host and call.version < (2, 34):
-                raise ApiFault(
-                    400,
-                    f"Unable to migrate instance ({server.id}) to current "
-                    f"host ({host}).",
-                )
+            # An unforced host (2.30+) is only a scheduler hint: the
+            # conductor gets no destination and the scheduler ignores the
+            # source host; a forced one (or any before 2.30) is checked
+            # against the source (UnableToMigrateToSelf).
+            forced = bool(host) and force is not False
+            to_self = bool(host) and host == server.host
             others = [h for h in self.cloud.hosts if h != server.host]
-            if not host and not others and call.version < (2, 34):
+            no_host = (to_self and not forced) or (not host and not others)
+            if call.version < (2, 34):
                 # Before 2.34 the conductor's pre-checks answer in-line.
-                raise ApiFault(
-                    400,
-                    "No valid host was found. There are not enough hosts "
-                    "available.",
-                )
-            if host == server.host:
-                host = None  # fails asynchronously below
-                dest_ok = False
-            else:
-                dest_ok = True
-            mig = self.cloud.start_live_migration(
+                if to_self and forced:
+                    raise ApiFault(
+                        400,
+                        f"Unable to migrate instance ({server.id}) to "
+                        f"current host ({host}).",
+                    )
+                if no_host:
+                    raise ApiFault(
+                        400,
+                        "No valid host was found. There are not enough "
+                        "hosts available.",
+                    )
+            self.cloud.start_live_migration(
                 server.id,
-                dest=host,
+                dest=host if forced else (None if no_host else host),
                 request_id=call.ctx.request_id,
                 user_id=call.ctx.user_id,
+                precheck_fails=to_self or no_host,
             )
-            if not dest_ok:
-                mig.status = "error"
-                server.task_state = None
         return _json(202, None)
 
     # -- server migrations -------------------------------------------------

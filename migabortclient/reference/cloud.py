@@ -415,12 +415,18 @@ class Cloud:
         dest: str | None = None,
         request_id: str | None = None,
         user_id: str | None = None,
+        precheck_fails: bool = False,
     ) -> Migration:
-        """What os-migrateLive sets in motion (checks are the API's job)."""
+        """What os-migrateLive sets in motion (checks are the API's job).
+
+        ``precheck_fails``: the conductor's task fails before scheduling
+        succeeds (e.g. the requested host is the source); ``dest`` is then
+        only recorded as the requested destination.
+        """
         with self.lock:
             self.sync()
             server = self.servers[server_id]
-            if dest is None:
+            if dest is None and not precheck_fails:
                 dest = self._schedule(server)
             request_id = request_id or f"req-{uuid.uuid4()}"
             server.task_state = "migrating"
@@ -429,12 +435,15 @@ class Cloud:
                 server, "live-migration", request_id, user_id
             )
             self._event(action, "conductor_live_migrate_instance", "Success")
-            status = "queued" if dest is not None else "error"
+            failed = dest is None or precheck_fails
+            status = "error" if failed else "queued"
             mig = self._new_migration(server, "live-migration", status, dest)
             mig.action_request_id = request_id
             mig.updated_at = mig.created_at
-            if dest is None:
-                # NoValidHost after the API returned: the conductor gives up.
+            if failed:
+                # The conductor's task failed (NoValidHost, ...) after the
+                # API returned: the row has no nodes yet, the event fails.
+                mig.source_node = mig.dest_node = mig.dest_host = None
                 server.task_state = None
                 action.message = "Error"
                 action.events[-1].result = "Error"

@@ -464,3 +464,67 @@ class TestActionBodyFidelity(base.ReferenceTestCase):
                     headers={"Content-Type": "application/json"},
                 )
                 self.assertFault(resp, 400, "Malformed request body")
+
+
+class TestLiveMigrateToItselfFidelity(base.ReferenceTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.two_hosts()
+        self.server = self.cloud.add_server("web-1", "cmp-a")
+        self.path = f"/servers/{self.server.id}/action"
+
+    def _post(self, version: str, **args: object) -> object:
+        body = {"host": "cmp-a", "block_migration": "auto", **args}
+        return self.call(
+            "POST", self.path, version=version, json={"os-migrateLive": body}
+        )
+
+    def test_scheduler_path_before_2_34(self) -> None:
+        """migrate_server.py / compute API: from 2.30 an unforced host is
+        only a scheduler hint (host_name unset), so the conductor's
+        _find_destination ignores the source and raises NoValidHost;
+        UnableToMigrateToSelf comes from the forced path only."""
+        resp = self._post("2.30")
+        self.assertFault(
+            resp,
+            400,
+            "No valid host was found. There are not enough hosts available.",
+        )
+        resp = self._post("2.30", force=True)
+        self.assertFault(
+            resp,
+            400,
+            f"Unable to migrate instance ({self.server.id}) to current host "
+            "(cmp-a).",
+        )
+
+    def test_async_failure_is_recorded_as_nova_does(self) -> None:
+        """conductor/manager.py:_live_migrate creates the row with
+        dest_compute = the requested (forced) destination or None, fails
+        before source_node/dest_node are set, and the conductor event is an
+        Error."""
+        for version, args, dest in (
+            ("2.34", {"force": True}, "cmp-a"),
+            ("2.68", {}, None),
+        ):
+            resp = self._post(version, **args)
+            self.assertEqual(202, resp.status_code)
+            request_id = resp.headers["x-openstack-request-id"]
+            rows = self.call(
+                "GET", f"/os-migrations?instance_uuid={self.server.id}"
+            ).json()["migrations"]
+            row = max(rows, key=lambda m: m["id"])
+            self.assertEqual("error", row["status"])
+            self.assertEqual(dest, row["dest_compute"])
+            self.assertEqual("cmp-a", row["source_compute"])
+            for key in ("source_node", "dest_node", "dest_host"):
+                self.assertIsNone(row[key], key)
+            action = self.call(
+                "GET",
+                f"/servers/{self.server.id}/os-instance-actions/{request_id}",
+            ).json()["instanceAction"]
+            self.assertEqual("Error", action["message"])
+            self.assertEqual(
+                ["Error"], [e["result"] for e in action["events"]]
+            )
+            self.assertIsNone(self.cloud.get_server(self.server.id).task_state)
