@@ -1262,6 +1262,11 @@ class NovaApp:
             search["project_id"] = call.ctx.project_id
         if "tenant_id" in search:  # compute API's filter_mapping
             search["project_id"] = search.pop("tenant_id")
+        for key in call.req.GET.getall("sort_key"):  # remove_invalid_sort_keys
+            if key in ("host", "node") and not call.ctx.is_admin:
+                raise ApiFault(
+                    403, f"Only administrators can sort servers by {key}"
+                )
         limit = self.max_limit
         if "limit" in call.req.GET:
             limit = min(self.max_limit, int(call.req.GET["limit"]))

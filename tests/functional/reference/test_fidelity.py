@@ -283,6 +283,19 @@ class TestServersFidelity(base.ReferenceTestCase):
             resp = self.call("GET", f"/{path}?marker=nope")
             self.assertFault(resp, 400, "marker [nope] not found")
 
+    def test_sorting_by_host_or_node_is_admin_only(self) -> None:
+        """servers.py:remove_invalid_sort_keys, after the all_tenants
+        policy and before the marker lookup."""
+        for key in ("host", "node"):
+            resp = self.call(
+                "GET", f"/servers?sort_key={key}&marker=nope", user="member"
+            )
+            self.assertFault(
+                resp, 403, f"Only administrators can sort servers by {key}"
+            )
+        resp = self.call("GET", "/servers?sort_key=host&marker=nope")
+        self.assertFault(resp, 400, "marker [nope] not found")
+
     def test_detail_view_differs_from_show(self) -> None:
         """views/servers.py: server_groups only in show (2.71+); progress
         only for ACTIVE/BUILD/REBUILD/RESIZE/VERIFY_RESIZE/MIGRATING;
