@@ -819,15 +819,16 @@ def _only_live_migration(nova: v2_client.Client, server: models.Server) -> int:
     """The server's one in-progress live migration; refuse to guess."""
     found = nova.server_migrations.list(server)
     label = f"{server.name} ({server.id})" if server.name else server.id
+    # Worded as ``migabort``/``openstack server migration abort``.
     if not found:
         raise CommandError(
-            f"Server {label} has no live migration in progress."
+            f"Server {label} has no in-progress live migration."
         )
     if len(found) > 1:
         listed = ", ".join(f"{m.id} ({m.status})" for m in found)
         raise CommandError(
-            f"Server {label} has {len(found)} live migrations in "
-            f"progress: {listed}; name the one to abort."
+            f"Server {label} has {len(found)} in-progress live "
+            f"migrations: {listed}. Name one."
         )
     LOG.debug("aborting migration %s of server %s", found[0].id, server.id)
     return found[0].id

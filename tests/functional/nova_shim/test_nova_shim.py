@@ -393,7 +393,7 @@ class TestBeyondNova(NovaShimTestCase):
         shim = self.run_cli(SHIM, "live-migration-abort", "app-1")
         self.assertEqual(1, shim.code)
         self.assertTrue(shim.err.startswith("ERROR (CommandError): "))
-        self.assertIn("no live migration in progress", shim.err)
+        self.assertIn("no in-progress live migration.", shim.err)
 
 
 class TestBeyondNovaFaults(NovaShimTestCase):
