@@ -177,6 +177,7 @@ def describe_error(exc: BaseException) -> str:
             role = POLICY_ROLES.get(rule, "a role allowed by the cloud")
             line += f" Policy rule {rule} needs the {role} role."
             line += POLICY_HINTS.get(rule, "")
+            line += getattr(exc, "cli_hint", "")
     return line
 
 
@@ -528,7 +529,11 @@ class ListServerMigration(MigrationCommandMixin, lister.Lister):
             with_project=bool(parsed_args.project),
             with_user=bool(parsed_args.user),
         )
-        rows = [[_cell(m, attr) for _, attr in cols] for m in found]
+        try:
+            rows = [[_cell(m, attr) for _, attr in cols] for m in found]
+        except Exception as exc:
+            add_project_hint(nova, exc)
+            raise
         return [header for header, _ in cols], rows
 
     def _identity(
@@ -620,6 +625,24 @@ def check_list_options(
     for attr, option, version in LIST_OPTION_VERSIONS:
         if getattr(args, attr):
             require(nova, version, option)
+
+
+ALL_PROJECTS_RULE = "os_compute_api:os-migrations:index:all_projects"
+
+
+def add_project_hint(nova: v2_client.Client, exc: BaseException) -> None:
+    """A project manager refused the all-projects listing is told the
+    project ID to give --project (``migabort`` takes IDs only)."""
+    if getattr(exc, "policy_rule", None) != ALL_PROJECTS_RULE:
+        return
+    try:
+        project_id = nova.http.project_id()
+    except Exception:  # only a hint: never hide the 403
+        return
+    if project_id:
+        exc.cli_hint = (  # type: ignore[attr-defined]
+            f" This session's project is {project_id}."
+        )
 
 
 def list_bounds(

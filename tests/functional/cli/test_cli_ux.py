@@ -76,3 +76,25 @@ class TestCLIUX(base.CLITestCase):
             (0, f"migration {self.db_mig.id} ended: cancelled\n", ""),
             (result.code, result.out, result.err),
         )
+
+    def test_manager_refused_listing_is_told_the_project_id(self) -> None:
+        project_id = self.ref.client("manager").http.project_id()
+        assert project_id is not None
+        result = self.run_cli(
+            "migabort", "server", "migration", "list", user="manager"
+        )
+        self.assertEqual(1, result.code, result)
+        self.assertTrue(
+            result.err.endswith(
+                f"--project <project> (2.80+). This session's project is "
+                f"{project_id}.\n"
+            ),
+            result.err,
+        )
+        result = self.run_cli(
+            "migabort", "server", "migration", "list",
+            "--project", project_id, "-c", "Id", "-f", "value",
+            user="manager",
+        )  # fmt: skip
+        self.assertOk(result)
+        self.assertIn(str(self.db_mig.id), result.out.split())
