@@ -597,6 +597,20 @@ def require(nova: v2_client.Client, version: str, what: str) -> None:
     nova.http.require(APIVersion(version), what)
 
 
+def require_command(
+    nova: v2_client.Client, command: str, minimum: str, migration: str | None
+) -> None:
+    """The versions a command needs, checked before any lookup and named
+    after the command (as migabort-nova does): its own minimum; 2.23 to
+    find the server's one migration when none is given (the server's
+    list); 2.59 for a migration UUID."""
+    require(nova, minimum, command)
+    if migration is None:
+        require(nova, "2.23", f"{command} without <migration>")
+    elif not migration.strip().isdigit():
+        require(nova, "2.59", "Naming a migration by its UUID")
+
+
 def check_time(option: str, value: str) -> None:
     try:
         datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -754,10 +768,9 @@ class ShowServerMigration(MigrationCommandMixin, show.ShowOne):
     ) -> tuple[list[str], list[Any]]:
         check_migration_ref(parsed_args.migration)
         nova = self.nova()
-        if not parsed_args.migration.strip().isdigit():
-            # Refused before the server lookup: nothing is sent. Worded
-            # as abort's, and exit 1 when the server (not a pin) is old.
-            require(nova, "2.59", "Naming a migration by its UUID")
+        require_command(
+            nova, "server migration show", "2.23", parsed_args.migration
+        )
         server = nova.servers.find(parsed_args.server)
         item = get_migration(nova, server, parsed_args.migration)
         cols = show_columns(nova)
@@ -1006,6 +1019,9 @@ class AbortServerMigration(_WaitMixin, command.Command):
         if parsed_args.all:
             return self._abort_host(parsed_args)
         nova = self.nova()
+        require_command(
+            nova, "server migration abort", "2.24", parsed_args.migration
+        )
         server = nova.servers.find(parsed_args.server)
         mid = pick_migration(nova, server, parsed_args.migration)
         request_id = nova.server_migrations.abort(server.id, mid)
@@ -1024,6 +1040,8 @@ class AbortServerMigration(_WaitMixin, command.Command):
 
     def _abort_host(self, parsed_args: argparse.Namespace) -> int:
         nova = self.nova()
+        # Before the listing: otherwise every row would fail alike.
+        require(nova, "2.24", "server migration abort")
         host = parsed_args.host
         targets = [
             m
@@ -1149,6 +1167,12 @@ class ForceCompleteServerMigration(_WaitMixin, command.Command):
         if parsed_args.migration is not None:
             check_migration_ref(parsed_args.migration)
         nova = self.nova()
+        require_command(
+            nova,
+            "server migration force complete",
+            "2.22",
+            parsed_args.migration,
+        )
         server = nova.servers.find(parsed_args.server)
         mid = pick_migration(nova, server, parsed_args.migration)
         request_id = nova.server_migrations.force_complete(server.id, mid)
@@ -1308,6 +1332,9 @@ class WatchServerMigration(MigrationCommandMixin, command.Command):
         if parsed_args.migration is not None:
             check_migration_ref(parsed_args.migration)
         nova = self.nova()
+        require_command(
+            nova, "server migration watch", "2.23", parsed_args.migration
+        )
         server = nova.servers.find(parsed_args.server)
         mid = pick_migration(nova, server, parsed_args.migration)
         interval = poll_interval(WATCH_POLL_DEFAULT)

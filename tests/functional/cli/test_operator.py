@@ -116,7 +116,7 @@ class TestOperator(base.CLITestCase):
             )
             self.assertEqual(2, result.code, result)
             self.assertEqual(
-                "Aborting a live migration requires compute API version "
+                "server migration abort requires compute API version "
                 "2.24 or later; this client is pinned to 2.23.\n",
                 result.err,
             )

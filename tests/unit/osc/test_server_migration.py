@@ -737,3 +737,57 @@ class TestShowByUUIDGate(testtools.TestCase):
             "2.59 or later; this client is pinned to 2.58.",
             str(err),
         )
+
+
+class TestCommandVersions(testtools.TestCase):
+    """Each command names itself when the version is too old, before
+    any request (the nova.invalid endpoint would fail if asked)."""
+
+    def _run(self, cls: Any, version: str, **kw: Any) -> str:
+        app = ns(client_manager=ns(migabort=pinned_nova(version)))
+        base: dict[str, Any] = {
+            "server": "db-1",
+            "migration": None,
+            "all": False,
+            "host": None,
+            "wait": False,
+        }
+        base.update(kw)
+        err = self.assertRaises(
+            exceptions.UnsupportedVersion,
+            cls(app, None).take_action,
+            argparse.Namespace(**base),
+        )
+        return str(err)
+
+    def test_each_command_names_itself(self) -> None:
+        for cls, name, minimum, migration in (
+            (sm.ShowServerMigration, "show", "2.23", "3"),
+            (sm.AbortServerMigration, "abort", "2.24", "3"),
+            (sm.ForceCompleteServerMigration, "force complete", "2.22", "3"),
+            (sm.WatchServerMigration, "watch", "2.23", "3"),
+        ):
+            older = f"2.{int(minimum.split('.')[1]) - 1}"
+            self.assertEqual(
+                f"server migration {name} requires compute API version "
+                f"{minimum} or later; this client is pinned to {older}.",
+                self._run(cls, older, migration=migration),
+            )
+
+    def test_abort_all_checked_before_listing_the_host(self) -> None:
+        self.assertEqual(
+            "server migration abort requires compute API version 2.24 or "
+            "later; this client is pinned to 2.23.",
+            self._run(
+                sm.AbortServerMigration, "2.23", server=None, host="c1",
+                all=True,
+            ),
+        )  # fmt: skip
+
+    def test_force_complete_without_id_needs_the_list(self) -> None:
+        self.assertEqual(
+            "server migration force complete without <migration> requires "
+            "compute API version 2.23 or later; this client is pinned to "
+            "2.22.",
+            self._run(sm.ForceCompleteServerMigration, "2.22"),
+        )
