@@ -23,6 +23,7 @@ import itertools
 import logging
 import os
 import sys
+import textwrap
 import unicodedata
 import uuid
 from collections.abc import Callable
@@ -611,7 +612,8 @@ def build_parser(
         sub = subparsers.add_parser(
             command.name,
             help=command.help,
-            description=command.help,
+            description=command.help + VERSION_NOTES.get(command.name, ""),
+            epilog=EXIT_CODES_HELP,
             add_help=False,
             formatter_class=_HelpFormatter,
         )
@@ -947,6 +949,21 @@ def do_live_migration(
     LOG.debug("live migration accepted: instance action %s", request_id)
 
 
+# What ``help <command>`` adds to the one-line description (nova prints
+# "Supported by API versions ..." there).
+VERSION_NOTES: Final[Mapping[str, str]] = {
+    "live-migration-abort": " Needs compute API 2.24 or later; a queued or "
+    "preparing migration needs 2.65 (negotiated when the cloud offers it).",
+    "live-migration-force-complete": " Needs compute API 2.22 or later.",
+    "server-migration-list": " Needs compute API 2.23 or later.",
+    "server-migration-show": " Needs compute API 2.23 or later.",
+}
+EXIT_CODES_HELP: Final = (
+    "Exit codes: 0 success; 1 failure, as one 'ERROR (<Type>): ...' line "
+    "on stderr; 2 usage error, or a command or option the compute API "
+    "version in use does not have; 130 interrupted."
+)
+
 COMMANDS: Mapping[str, Command] = {
     c.name: c
     for c in (
@@ -1182,7 +1199,7 @@ def print_help(parser: argparse.ArgumentParser, out: TextIO) -> None:
     parser.print_help(out)
     print(
         "\nAny other nova command is run by python-novaclient when it is "
-        "installed.",
+        f"installed.\n\n{textwrap.fill(EXIT_CODES_HELP, 79)}",
         file=out,
     )
 

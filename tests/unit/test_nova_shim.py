@@ -577,6 +577,21 @@ class TestMainAndHandoff(testtools.TestCase):
         self.assertEqual(0, code)
         self.assertIn("<migration>", out)
 
+    def test_command_help_states_version_and_exit_codes(self) -> None:
+        for command, version in (
+            ("live-migration-abort", "2.24"),
+            ("live-migration-force-complete", "2.22"),
+            ("server-migration-list", "2.23"),
+            ("server-migration-show", "2.23"),
+        ):
+            code, out, _ = self._run("help", command)
+            flat = " ".join(out.split())
+            self.assertEqual(0, code)
+            self.assertIn(f"Needs compute API {version} or later", flat)
+            self.assertIn("Exit codes: 0 success; 1 failure", flat)
+        code, out, _ = self._run("help")
+        self.assertIn("130 interrupted", " ".join(out.split()))
+
     def test_shim_command_does_not_import_novaclient(self) -> None:
         with (
             mock.patch.dict(
