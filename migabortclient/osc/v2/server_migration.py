@@ -946,14 +946,27 @@ class _WaitMixin(MigrationCommandMixin):
                 last.append(line)
                 del last[:-1]
 
-        outcome: models.Outcome = nova.server_migrations.wait(
-            server.id,
-            migration,
-            timeout=timeout,
-            poll_interval=poll_interval(WAIT_POLL_DEFAULT),
-            on_poll=on_poll,
-            request_id=request_id,
-        )
+        from migabortclient import exceptions
+
+        try:
+            outcome: models.Outcome = nova.server_migrations.wait(
+                server.id,
+                migration,
+                timeout=timeout,
+                poll_interval=poll_interval(WAIT_POLL_DEFAULT),
+                on_poll=on_poll,
+                request_id=request_id,
+            )
+        except exceptions.WaitTimeout as exc:
+            # Nova has the request; say how to keep following it rather
+            # than leave the operator to re-send it.
+            raise exceptions.WaitTimeout(
+                f"{exc.message} The request stands; follow it with "
+                f"'server migration watch {server.name or server.id} "
+                f"{migration}'.",
+                migration_id=exc.migration_id,
+                status=exc.status,
+            ) from exc
         return complete_outcome(nova, server, outcome)
 
 

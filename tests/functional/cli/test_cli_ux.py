@@ -98,3 +98,17 @@ class TestCLIUX(base.CLITestCase):
         )  # fmt: skip
         self.assertOk(result)
         self.assertIn(str(self.db_mig.id), result.out.split())
+
+    def test_wait_timeout_says_how_to_keep_following(self) -> None:
+        # The reference clock stands still: the abort cannot land in time.
+        result = self.run_cli(
+            "openstack", "server", "migration", "abort", "db-1", "--wait",
+            "--timeout", "0.2", MIGABORT_POLL_INTERVAL="0.05",
+        )  # fmt: skip
+        self.assertEqual(3, result.code, result)
+        self.assertEqual(
+            f"Migration {self.db_mig.id} of server {self.db.id} is still "
+            "running after 0.2s. The request stands; follow it with "
+            f"'server migration watch db-1 {self.db_mig.id}'.\n",
+            result.err,
+        )
