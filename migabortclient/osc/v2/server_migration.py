@@ -16,6 +16,7 @@ import concurrent.futures
 import datetime
 import itertools
 import logging
+import math
 import os
 import re
 import shutil
@@ -118,8 +119,11 @@ def poll_interval(default: float) -> float:
         raise UsageError(
             f"{POLL_ENV} must be a number of seconds, not {raw!r}"
         ) from None
-    if value < 0:
-        raise UsageError(f"{POLL_ENV} must not be negative")
+    if not math.isfinite(value) or value < 0:
+        raise UsageError(
+            f"{POLL_ENV} must be a finite number of seconds, 0 or more, "
+            f"not {raw!r}"
+        )
     return value
 
 
@@ -130,6 +134,12 @@ def positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(
             f"expected a number, got {text!r}"
         ) from None
+    if not math.isfinite(value):
+        # nan compares false with everything: a --timeout nan would
+        # never pass, and "inf" is better said by leaving it out.
+        raise argparse.ArgumentTypeError(
+            f"expected a finite number, got {text!r}"
+        )
     if value <= 0:
         raise argparse.ArgumentTypeError("must be greater than zero")
     return value

@@ -120,6 +120,16 @@ class TestPollInterval(testtools.TestCase):
         self.assertRaises(sm.UsageError, sm.poll_interval, 5.0)
         self._with_env("-1")
         self.assertRaises(sm.UsageError, sm.poll_interval, 5.0)
+        for text in ("nan", "inf"):
+            self._with_env(text)
+            self.assertRaises(sm.UsageError, sm.poll_interval, 5.0)
+
+    def test_seconds_must_be_finite(self) -> None:
+        for text in ("nan", "inf", "-inf", "0", "-1", "x"):
+            self.assertRaises(
+                argparse.ArgumentTypeError, sm.positive_float, text
+            )
+        self.assertEqual(0.5, sm.positive_float("0.5"))
 
 
 class _FakeHttpError(Exception):
