@@ -549,8 +549,11 @@ class ListServerMigration(MigrationCommandMixin, lister.Lister):
     def _identity(
         self, kind: str, value: str | None, domain: str | None
     ) -> str | None:
-        """A project/user ID; names are resolved when OSC can do it."""
-        if value is None or looks_like_id(value):
+        """A project/user ID; names are resolved when OSC can do it.
+        An empty value is no filter, as python-openstackclient reads it."""
+        if not value:
+            return None
+        if looks_like_id(value):
             return value
         conn = getattr(self.app.client_manager, "sdk_connection", None)
         if conn is None:
@@ -636,6 +639,12 @@ def check_list_options(
 ) -> None:
     """Local checks of ``list``'s options, before any request but the
     version document; messages name the options."""
+    for attr, option in (("host", "--host"), ("status", "--status")):
+        value = getattr(args, attr, None)
+        if value is not None and not value.strip():
+            # python-openstackclient sends it and lists everything; an
+            # empty $HOST in a script is a bug better stopped here.
+            raise UsageError(f"{option} must not be empty")
     if args.marker and not looks_like_id(args.marker):
         raise UsageError(
             f"--marker must be a migration UUID, not {args.marker!r}"

@@ -112,3 +112,16 @@ class TestCLIUX(base.CLITestCase):
             f"'server migration watch db-1 {self.db_mig.id}'.\n",
             result.err,
         )
+
+    def test_empty_project_or_user_is_no_filter_as_in_osc(self) -> None:
+        plain = self.run_cli(
+            "openstack", "server", "migration", "list", "-f", "value",
+            "-c", "Id",
+        )  # fmt: skip
+        empty = self.run_cli(
+            "openstack", "server", "migration", "list", "-f", "value",
+            "-c", "Id", "--project", "", "--user", "",
+        )  # fmt: skip
+        self.assertOk(empty)
+        self.assertEqual(plain.out, empty.out)
+        self.assertIn(str(self.db_mig.id), empty.out.split())

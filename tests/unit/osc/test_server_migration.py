@@ -615,6 +615,16 @@ class TestListOptions(testtools.TestCase):
             list_args(limit=0, marker="", changes_since=""),
         )
 
+    def test_empty_host_or_status_is_refused_by_name(self) -> None:
+        for attr in ("host", "status"):
+            err = self.assertRaises(
+                sm.UsageError,
+                sm.check_list_options,
+                pinned_nova("2.80"),
+                list_args(**{attr: " "}),
+            )
+            self.assertEqual(f"--{attr} must not be empty", str(err))
+
     def test_bad_marker_and_times_name_the_option(self) -> None:
         nova = pinned_nova("2.80")
         err = self.assertRaises(
