@@ -404,8 +404,9 @@ def _cell(item: Any, attr: str) -> Any:
 
 
 class ListServerMigration(MigrationCommandMixin, lister.Lister):
-    """List migrations, with python-openstackclient's options and columns.
+    """List migrations of every kind, with filters.
 
+    The options and columns are python-openstackclient's.
     --marker, --limit and --changes-since need compute API 2.59 or later,
     --changes-before 2.66, --project and --user 2.80. With Nova's default
     policy, listing needs the admin role, or the manager role with
