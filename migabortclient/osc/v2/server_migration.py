@@ -1243,6 +1243,8 @@ class Watcher:
         self.tty = tty
         self.width = width or (lambda: DEFAULT_TERMINAL_WIDTH)
         self.warned = False
+        # Index in LAYOUTS; only ever moves to tighter ones.
+        self.layout = 0
 
     def observe(self, item: models.ServerMigration, now: float) -> list[str]:
         # The server's clock (updated_at) drives rate and convergence, so
@@ -1276,7 +1278,9 @@ class Watcher:
         if self.tty:
             # Room is short on a terminal line: no disk copy, no field.
             shown = [f for f in fields if f != "disk -"]
-            text = terminal_line(shown, memory, self.width())
+            text, self.layout = terminal_line(
+                shown, memory, self.width(), self.layout
+            )
         else:
             text = "  ".join(fields)
         lines = [text]
@@ -1294,25 +1298,42 @@ class Watcher:
 DEFAULT_TERMINAL_WIDTH = 80
 
 
+# Terminal layouts, roomiest first: (bar width, field separator).
+LAYOUTS: tuple[tuple[int, str], ...] = (
+    (30, "  "),
+    (20, "  "),
+    (10, "  "),
+    (10, " "),
+    (6, " "),
+    (0, " "),
+)
+
+
 def terminal_line(
-    fields: Sequence[str], percent: float | None, width: int
-) -> str:
-    """The progress fields and a bar, narrower than the terminal.
+    fields: Sequence[str],
+    percent: float | None,
+    width: int,
+    start: int = 0,
+) -> tuple[str, int]:
+    """The progress fields and a bar, narrower than the terminal, and
+    the index in ``LAYOUTS`` used.
 
     A line as wide as the terminal wraps, and ``\r`` then returns to
     its last row only: each redraw would leave a row behind. So the bar
-    shrinks, then goes, then the fields are cut.
+    shrinks, then goes, then the fields are cut. ``start`` skips the
+    roomier layouts, so that a redrawn line does not change its layout
+    back and forth as its numbers change length.
     """
     limit = max(width - 1, 20)
-    roomy, tight = "  ".join(fields), " ".join(fields)
-    tries = [(n, roomy) for n in (30, 20, 10)] + [(n, tight) for n in (10, 6)]
-    for bar_width, text in tries:
-        line = f"{fmt.progress_bar(percent, bar_width)} {text}"
-        if len(line) <= limit:
-            return line
-    if len(tight) <= limit:
-        return tight
-    return tight[: limit - 3] + "..."
+    for index in range(start, len(LAYOUTS)):
+        bar_width, sep = LAYOUTS[index]
+        text = sep.join(fields)
+        if bar_width:
+            text = f"{fmt.progress_bar(percent, bar_width)} {text}"
+        if len(text) <= limit:
+            return text, index
+    last = len(LAYOUTS) - 1
+    return text[: limit - 3] + "...", last
 
 
 class WatchServerMigration(MigrationCommandMixin, command.Command):
@@ -1430,11 +1451,16 @@ class ProgressScreen:
     def width(self) -> int:
         """The terminal's width now (it may be resized while watching)."""
         try:
-            return os.get_terminal_size(self.stream.fileno()).columns
+            columns = os.get_terminal_size(self.stream.fileno()).columns
         except (AttributeError, OSError, ValueError):
-            return shutil.get_terminal_size(
+            columns = 0
+        if columns <= 0:
+            # Not a terminal, or one that reports no size (a bare pty):
+            # $COLUMNS, else 80.
+            columns = shutil.get_terminal_size(
                 (DEFAULT_TERMINAL_WIDTH, 24)
             ).columns
+        return columns if columns > 0 else DEFAULT_TERMINAL_WIDTH
 
     def progress(self, text: str) -> None:
         if not self.tty:

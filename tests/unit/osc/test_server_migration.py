@@ -11,6 +11,7 @@ import types
 import uuid
 from typing import Any
 from typing import ClassVar
+from unittest import mock
 
 import testtools
 
@@ -686,17 +687,27 @@ class TestTerminalLine(testtools.TestCase):
     )
 
     def test_wide_terminal_gets_the_full_bar(self) -> None:
-        line = sm.terminal_line(self.FIELDS, 0.0, 200)
+        line, layout = sm.terminal_line(self.FIELDS, 0.0, 200)
         self.assertTrue(line.startswith("[" + "-" * 30 + "] running  "))
+        self.assertEqual(0, layout)
 
     def test_every_width_fits_and_keeps_the_eta_when_it_can(self) -> None:
         for width in (120, 100, 80, 60, 40, 20, 5):
-            line = sm.terminal_line(self.FIELDS, 50.0, width)
+            line, _ = sm.terminal_line(self.FIELDS, 50.0, width)
             self.assertLess(len(line), max(width, 21), (width, line))
         self.assertTrue(
-            sm.terminal_line(self.FIELDS, 0.0, 80).endswith("ETA -")
+            sm.terminal_line(self.FIELDS, 0.0, 80)[0].endswith("ETA -")
         )
-        self.assertTrue(sm.terminal_line(self.FIELDS, 0.0, 40).endswith("..."))
+        self.assertTrue(
+            sm.terminal_line(self.FIELDS, 0.0, 40)[0].endswith("...")
+        )
+
+    def test_layout_never_goes_back_to_a_roomier_one(self) -> None:
+        _, tight = sm.terminal_line(self.FIELDS, 0.0, 80)
+        short = ("running", "memory 0%", "ETA -")
+        line, layout = sm.terminal_line(short, 0.0, 80, tight)
+        self.assertEqual(tight, layout)
+        self.assertNotIn("  ", line)
 
     def test_watcher_asks_the_screen_width_on_every_reading(self) -> None:
         widths = iter([200, 60])
@@ -811,3 +822,32 @@ class TestCommandVersions(testtools.TestCase):
             "2.22.",
             self._run(sm.ForceCompleteServerMigration, "2.22"),
         )
+
+
+class _Terminal(_Stream):
+    def __init__(self) -> None:
+        super().__init__(True)
+
+    def fileno(self) -> int:
+        return 1
+
+
+class TestScreenWidth(testtools.TestCase):
+    def test_a_terminal_reporting_no_size_counts_as_80(self) -> None:
+        screen = sm.ProgressScreen(_Terminal(), tty=True)
+        size = os.terminal_size((0, 0))
+        env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+        with (
+            mock.patch.dict(os.environ, env, clear=True),
+            mock.patch.object(sm.os, "get_terminal_size", return_value=size),
+            mock.patch.object(
+                sm.shutil, "get_terminal_size", return_value=size
+            ),
+        ):
+            self.assertEqual(80, screen.width())
+
+    def test_columns_from_the_terminal(self) -> None:
+        screen = sm.ProgressScreen(_Terminal(), tty=True)
+        size = os.terminal_size((132, 40))
+        with mock.patch.object(sm.os, "get_terminal_size", return_value=size):
+            self.assertEqual(132, screen.width())
