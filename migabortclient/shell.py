@@ -96,6 +96,7 @@ class ClientManager:
         from keystoneauth1 import loading
         from keystoneauth1 import session as ks_session
 
+        check_credentials(opts)
         auth = loading.load_auth_from_argparse_arguments(opts)
         session = ks_session.Session(
             auth=auth,
@@ -104,6 +105,37 @@ class ClientManager:
             timeout=opts.os_timeout,
         )
         return session, opts.os_region_name, opts.os_interface
+
+
+# keystoneauth1 plugins that need a user and a password.
+PASSWORD_PLUGINS = frozenset({"password", "v2password", "v3password"})
+
+
+def check_credentials(opts: argparse.Namespace) -> None:
+    """One line naming the missing option, in migabort-nova's words,
+    instead of keystoneauth's "password is a required attribute" or
+    "Auth plugin requires parameters which were not given: auth_url"."""
+    auth_type = getattr(opts, "os_auth_type", None) or "password"
+    if auth_type not in PASSWORD_PLUGINS:
+        return
+    from migabortclient import exceptions
+
+    if not getattr(opts, "os_auth_url", None):
+        raise exceptions.AuthenticationError(
+            "Missing auth URL: give --os-cloud <cloud> (clouds.yaml), or "
+            "--os-auth-url or env[OS_AUTH_URL] with credentials."
+        )
+    if not (
+        getattr(opts, "os_username", None) or getattr(opts, "os_user_id", None)
+    ):
+        raise exceptions.AuthenticationError(
+            "Missing credentials: give a user name or ID (--os-username, "
+            "--os-user-id, env[OS_USERNAME], env[OS_USER_ID])."
+        )
+    if not getattr(opts, "os_password", None):
+        raise exceptions.AuthenticationError(
+            "Missing password: give --os-password or env[OS_PASSWORD]."
+        )
 
 
 def add_session_arguments(parser: argparse.ArgumentParser) -> None:
