@@ -187,8 +187,33 @@ def describe_error(exc: BaseException) -> str:
             role = POLICY_ROLES.get(rule, "a role allowed by the cloud")
             line += f" Policy rule {rule} needs the {role} role."
             line += POLICY_HINTS.get(rule, "")
-            line += getattr(exc, "cli_hint", "")
+    line += getattr(exc, "cli_hint", "")
     return line
+
+
+# Nova's 400 for an abort of a migration it cannot abort at the version
+# in use: "Migration 15 state of instance ... is preparing. Cannot abort
+# live migration while the migration is in this state."
+_EARLY_STATE = re.compile(r"\bis (queued|preparing)\b")
+
+
+def abort(nova: v2_client.Client, server_id: str, mid: int) -> str | None:
+    """``server_migrations.abort``; a refusal of a queued or preparing
+    migration below 2.65 says that 2.65 allows it."""
+    from migabortclient import exceptions
+
+    try:
+        request_id: str | None = nova.server_migrations.abort(server_id, mid)
+    except exceptions.BadRequest as exc:
+        found = _EARLY_STATE.search(str(getattr(exc, "message", "")))
+        if found and not at_least(nova, "2.65"):
+            exc.cli_hint = (  # type: ignore[attr-defined]
+                f" Aborting a {found.group(1)} migration needs compute API "
+                f"version 2.65 or later; this session uses "
+                f"{nova.api_version}."
+            )
+        raise
+    return request_id
 
 
 def exit_code_for(exc: BaseException, *, pinned: bool = False) -> int | None:
@@ -1057,7 +1082,7 @@ class AbortServerMigration(_WaitMixin, command.Command):
         )
         server = nova.servers.find(parsed_args.server)
         mid = pick_migration(nova, server, parsed_args.migration)
-        request_id = nova.server_migrations.abort(server.id, mid)
+        request_id = abort(nova, server.id, mid)
         self.out(
             f"Abort requested for migration {mid} of server {server.name}"
             f"{_request_note(request_id)}."
@@ -1098,19 +1123,26 @@ class AbortServerMigration(_WaitMixin, command.Command):
                 self.out("Nothing aborted.")
                 return EXIT_FAILURE
         results = abort_many(
-            lambda m: nova.server_migrations.abort(m.instance_uuid, m.id),
+            lambda m: abort(nova, m.instance_uuid, m.id),
             targets,
             parsed_args.parallel,
         )
+        # Errors are long (Nova's message, status, request id): the table
+        # stays narrow and each failure follows it on a line of its own.
         self.out(
             render_table(
                 ("Migration", "Server", "Result"),
-                [row[:3] for row in results],
+                [
+                    (mid, server, text if ok else "FAILED (see below)")
+                    for mid, server, text, ok in results
+                ],
             )
         )
-        failed = sum(1 for row in results if not row[3])
-        if failed:
-            self.out(f"{failed} of {len(results)} aborts failed.")
+        failures = [(mid, text) for mid, _, text, ok in results if not ok]
+        for mid, text in failures:
+            self.out(f"Migration {mid}: {text}")
+        if failures:
+            self.out(f"{len(failures)} of {len(results)} aborts failed.")
             return EXIT_FAILURE
         return EXIT_OK
 

@@ -125,3 +125,23 @@ class TestCLIUX(base.CLITestCase):
         self.assertOk(empty)
         self.assertEqual(plain.out, empty.out)
         self.assertIn(str(self.db_mig.id), empty.out.split())
+
+    def test_abort_of_a_queued_migration_below_2_65_says_why(self) -> None:
+        cloud = self.ref.cloud
+        app = cloud.add_server("app-2", "compute1", memory_mib=2048)
+        queued = cloud.start_live_migration(app.id, "compute3")
+        self.assertEqual("queued", cloud.get_migration(queued.id).status)
+        result = self.run_cli(
+            "migabort", "--os-compute-api-version", "2.64",
+            "server", "migration", "abort", "app-2",
+        )  # fmt: skip
+        self.assertEqual(1, result.code, result)
+        self.assertRegex(
+            result.err,
+            r"^Migration \d+ state of instance \S+ is queued\. Cannot abort "
+            r"live migration while the migration is in this state\. "
+            r"\(HTTP 400\) \(Request-ID: req-\S+\) Aborting a queued "
+            r"migration needs compute API version 2\.65 or later; this "
+            r"session uses 2\.64\.\n$",
+        )
+        self.assertEqual("queued", cloud.get_migration(queued.id).status)

@@ -212,8 +212,14 @@ class TestOperator(base.CLITestCase):
             for ln in result.out.splitlines()
             if ln.startswith(f"| {mig2.id} ")
         )
-        self.assertIn("abort not applied", row)
-        self.assertEqual("1 of 2 aborts failed.", result.out.splitlines()[-1])
+        self.assertIn("FAILED (see below)", row)
+        # The table stays narrow; the failure follows it on its own line.
+        *_, detail, summary = result.out.splitlines()
+        self.assertTrue(
+            detail.startswith(f"Migration {mig2.id}: abort not applied"),
+            detail,
+        )
+        self.assertEqual("1 of 2 aborts failed.", summary)
         self.assertEqual("running", cloud.get_migration(mig2.id).status)
         self.assertNotIn(
             "live_migration_cancel", [a.action for a in self.actions(web2.id)]
