@@ -668,7 +668,7 @@ def check_list_options(
     for attr, option in (("host", "--host"), ("status", "--status")):
         value = getattr(args, attr, None)
         if value is not None and not value.strip():
-            # python-openstackclient sends it and lists everything; an
+            # python-openstackclient sends it as an empty filter; an
             # empty $HOST in a script is a bug better stopped here.
             raise UsageError(f"{option} must not be empty")
     if args.marker and not looks_like_id(args.marker):
