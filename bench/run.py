@@ -18,8 +18,12 @@ measures, in the same run:
   (a sample of the loop, extrapolated, unless ``--loop-sample 200``);
 * ``throughput``: the reference Nova under list and abort mixes, a few
   keep-alive client threads in another process;
-* ``profile``: ``python -X importtime`` of our shells, by top-level
-  package, to explain start-up figures.
+* ``profile``: import self-time by package (``python -X importtime``)
+  and a cProfile of ``migabort server migration list``, to explain the
+  start-up figures;
+* ``instructions`` (opt-in, ``--only instructions``, needs valgrind): the
+  ``wall`` commands once each under callgrind; instruction counts do not
+  depend on the machine's load, so their ratios are the noise-free view.
 
 Medians with min/max over ``--runs`` runs. Peers run with our OSC plugin
 blocked (``sys.modules['migabortclient.osc.plugin'] = None``), so OSC's
@@ -40,6 +44,7 @@ import platform
 import random
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -66,6 +71,8 @@ OSC_PLUGIN = (
 # OSC's built-in abort needs the microversion on the command line.
 OSC_ABORT_VERSION = ("--os-compute-api-version", "2.24")
 SECTIONS = ("requests", "wall", "listing", "abort_all", "throughput")
+# Opt-in: run only when named with --only.
+EXTRA_SECTIONS = ("instructions",)
 SUBPROCESS_TIMEOUT = 600
 PACKAGES = (
     "migabortclient",
@@ -334,38 +341,81 @@ def section_requests(args: argparse.Namespace, log: Any) -> dict[str, Any]:
     return out
 
 
+def _wall_commands(ref: Any) -> dict[str, list[str]]:
+    web = next(s for s in ref.cloud.servers.values() if s.name == "web-1")
+    listing = ("server", "migration", "list")
+    return {
+        "migabort list": [*migabort(), *listing],
+        "openstack list": [*osc(False), *listing],
+        "openstack+plugin list": [*osc(True), *listing],
+        "migabort-nova server-migration-list": [
+            *migabort_nova(),
+            "server-migration-list",
+            web.id,
+        ],
+        "nova server-migration-list": [
+            *nova(),
+            "server-migration-list",
+            web.id,
+        ],
+        "import migabortclient.v2": [PY, "-c", "import migabortclient.v2"],
+        "import keystoneauth1.session": [
+            PY,
+            "-c",
+            "import keystoneauth1.session",
+        ],
+        "import migabortclient.client": [
+            PY,
+            "-c",
+            "import migabortclient.client",
+        ],
+    }
+
+
 def section_wall(args: argparse.Namespace, log: Any) -> dict[str, Any]:
     with reference(seed="demo") as ref:
-        web = next(s for s in ref.cloud.servers.values() if s.name == "web-1")
         runner = Runner(ref)
-        listing = ("server", "migration", "list")
-        commands = {
-            "migabort list": [*migabort(), *listing],
-            "openstack list": [*osc(False), *listing],
-            "openstack+plugin list": [*osc(True), *listing],
-            "migabort-nova server-migration-list": [
-                *migabort_nova(),
-                "server-migration-list",
-                web.id,
-            ],
-            "nova server-migration-list": [
-                *nova(),
-                "server-migration-list",
-                web.id,
-            ],
-            "import migabortclient.v2": [PY, "-c", "import migabortclient.v2"],
-            "import keystoneauth1.session": [
-                PY,
-                "-c",
-                "import keystoneauth1.session",
-            ],
-            "import migabortclient.client": [
-                PY,
-                "-c",
-                "import migabortclient.client",
-            ],
-        }
+        commands = _wall_commands(ref)
         return interleaved(runner, commands, args.runs, args.warmup, log)
+
+
+_COLLECTED = re.compile(r"Collected : (\d+)")
+
+
+def section_instructions(args: argparse.Namespace, log: Any) -> dict[str, Any]:
+    """The wall section's commands once each under callgrind.
+
+    Instructions executed do not depend on what else the machine is doing
+    (unlike wall or CPU time), so their ratios are the noise-free view of
+    the same comparisons. Opt-in (``--only instructions``): valgrind runs
+    Python some 50 times slower, about 5 minutes in all.
+    """
+    if not shutil.which("valgrind"):
+        return {"error": "valgrind not found"}
+    out: dict[str, Any] = {}
+    with reference(seed="demo") as ref:
+        runner = Runner(ref)
+        for label, argv in _wall_commands(ref).items():
+            runner.run(argv)  # bytecode caches written, not counted
+            if argv[0] != PY:
+                argv = [PY, *argv]
+            res = runner.run(
+                [
+                    "valgrind",
+                    "--tool=callgrind",
+                    "--callgrind-out-file=/dev/null",
+                    *argv,
+                ]
+            )
+            match = _COLLECTED.search(res.get("stderr", ""))
+            out[label] = {
+                "rc": res["rc"],
+                "instructions": int(match.group(1)) if match else None,
+                "seconds_under_valgrind": res["seconds"],
+                "error": res.get("error"),
+            }
+            log(f"  {label}: {out[label]['instructions']} instructions")
+    return out
 
 
 def _seed_listing(cloud: Any, sizes: Sequence[int]) -> dict[int, str]:
@@ -827,6 +877,39 @@ def figures(results: dict[str, Any]) -> list[dict[str, Any]]:
                 f"<= {limit}",
                 f"info ({_met(cpu_ratio, lambda v, lim=limit: v <= lim)})",
             )
+    ins = results.get("instructions")
+    if isinstance(ins, dict) and "error" not in ins:
+
+        def count_of(label: str) -> float | None:
+            entry = ins.get(label) or {}
+            value = entry.get("instructions")
+            return None if value is None or entry.get("rc") else value
+
+        for ours_l, peer_l, limit in (
+            ("migabort list", "openstack list", 0.25),
+            ("openstack+plugin list", "openstack list", 1.05),
+            (
+                "migabort-nova server-migration-list",
+                "nova server-migration-list",
+                0.6,
+            ),
+            ("import migabortclient.v2", "import keystoneauth1.session", 1.3),
+            (
+                "import migabortclient.client",
+                "import keystoneauth1.session",
+                1.3,
+            ),
+        ):
+            mine, theirs = count_of(ours_l), count_of(peer_l)
+            ratio = _ratio(mine, theirs)
+            row(
+                f"instructions: {ours_l} vs {peer_l}",
+                "n/a" if mine is None else f"{mine / 1e9:.3f} G",
+                "n/a" if theirs is None else f"{theirs / 1e9:.3f} G",
+                ratio,
+                f"<= {limit}",
+                f"info ({_met(ratio, lambda v, lim=limit: v <= lim)})",
+            )
     lst = results.get("listing")
     if isinstance(lst, dict) and "error" not in lst:
 
@@ -1021,8 +1104,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         action="append",
-        choices=SECTIONS,
-        help="run only this section (repeatable)",
+        choices=SECTIONS + EXTRA_SECTIONS,
+        help="run only this section (repeatable); 'instructions' runs "
+        "only when named",
     )
     parser.add_argument(
         "--no-profile",
@@ -1062,6 +1146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "listing": section_listing,
         "abort_all": section_abort_all,
         "throughput": section_throughput,
+        "instructions": section_instructions,
     }
     chosen = args.only or list(SECTIONS)
     if PY.startswith("/tmp"):
