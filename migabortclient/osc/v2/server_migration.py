@@ -19,6 +19,7 @@ import logging
 import math
 import os
 import re
+import shlex
 import shutil
 import time
 import traceback
@@ -1270,8 +1271,12 @@ class Watcher:
         window: float,
         tty: bool,
         width: Callable[[], int] | None = None,
+        server: str | None = None,
     ) -> None:
         self.tracker = fmt.ConvergenceTracker(window)
+        # How the operator named the server: the warning's commands can
+        # then be pasted as they are.
+        self.server = shlex.quote(server) if server else None
         self.tty = tty
         self.width = width or (lambda: DEFAULT_TERMINAL_WIDTH)
         self.warned = False
@@ -1318,11 +1323,13 @@ class Watcher:
         lines = [text]
         if not converging and not self.warned:
             self.warned = True
+            target = f"{self.server} {item.id}" if self.server else ""
+            abort = f"server migration abort {target}".strip()
+            force = f"server migration force complete {target}".strip()
             lines.append(
                 f"WARNING: migration {item.id} is not converging: remaining "
                 f"memory has not shrunk in {self.tracker.window:.0f}s. "
-                "Consider 'server migration abort' or 'server migration "
-                "force complete'."
+                f"Consider '{abort}' or '{force}'."
             )
         return lines
 
@@ -1426,7 +1433,12 @@ class WatchServerMigration(MigrationCommandMixin, command.Command):
         interval = poll_interval(WATCH_POLL_DEFAULT)
         tty = bool(getattr(self.app.stdout, "isatty", lambda: False)())
         screen = ProgressScreen(self.app.stdout, tty)
-        watcher = Watcher(parsed_args.window, tty, width=screen.width)
+        watcher = Watcher(
+            parsed_args.window,
+            tty,
+            width=screen.width,
+            server=parsed_args.server,
+        )
         deadline = time.monotonic() + parsed_args.timeout
         readings = 0
         try:

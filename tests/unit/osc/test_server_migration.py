@@ -451,6 +451,20 @@ class TestWatcher(testtools.TestCase):
         self.assertIn("migration 5 is not converging", warnings[0])
         self.assertIn("'server migration abort'", warnings[0])
 
+    def test_warning_commands_can_be_pasted(self) -> None:
+        w = sm.Watcher(window=20, tty=False, server="db 1")
+        lines: list[str] = []
+        for i in range(6):
+            lines += w.observe(reading(i * 10.0, 8 * GIB), 0.0)
+        (warning,) = [ln for ln in lines if ln.startswith("WARNING")]
+        self.assertTrue(
+            warning.endswith(
+                "Consider 'server migration abort 'db 1' 5' or 'server "
+                "migration force complete 'db 1' 5'."
+            ),
+            warning,
+        )
+
     def test_converging_shows_rate_and_eta(self) -> None:
         w = sm.Watcher(window=20, tty=True)
         w.observe(reading(0.0, 8 * GIB), 0.0)
