@@ -1149,9 +1149,12 @@ class AbortServerMigration(_WaitMixin, command.Command):
 
 
 def validate_abort_args(args: argparse.Namespace) -> None:
-    if args.all or args.host:
-        if not (args.all and args.host):
+    if args.all or args.host is not None:
+        if not (args.all and args.host is not None):
             raise UsageError("--host and --all must be given together")
+        if not args.host.strip():
+            # An empty $HOST in a script must not reach Nova's filter.
+            raise UsageError("--host must not be empty")
         if args.server or args.migration:
             raise UsageError("--host/--all do not take <server> <migration>")
         if args.wait:

@@ -54,6 +54,18 @@ class TestAbortArguments(testtools.TestCase):
             sm.UsageError, sm.validate_abort_args, abort_args(all=True)
         )
 
+    def test_empty_host_named_as_such(self) -> None:
+        err = self.assertRaises(
+            sm.UsageError,
+            sm.validate_abort_args,
+            abort_args(all=True, host=""),
+        )
+        self.assertEqual("--host must not be empty", str(err))
+        err = self.assertRaises(
+            sm.UsageError, sm.validate_abort_args, abort_args(host="")
+        )
+        self.assertEqual("--host and --all must be given together", str(err))
+
     def test_all_rejects_server_and_wait(self) -> None:
         self.assertRaises(
             sm.UsageError,
