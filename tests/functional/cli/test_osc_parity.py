@@ -57,3 +57,19 @@ class TestOSCParity(base.CLITestCase):
                 json.loads(theirs.out), json.loads(ours.out), (version, args)
             )
             self.assertNotEqual([], json.loads(ours.out), (version, args))
+
+    def test_show_by_uuid_same_fields_and_values_as_osc(self) -> None:
+        # OSC 10.5 can show by UUID only (by id it swaps its arguments).
+        # The reference clock stands still, so both read the same values.
+        uuid = self.ref.cloud.get_migration(self.db_mig.id).uuid
+        for version in ("2.59", "2.80", "2.104"):
+            for fmt in ("json", "yaml", "value", "shell"):
+                argv = [
+                    "--os-compute-api-version", version,
+                    "server", "migration", "show", "db-1", uuid, "-f", fmt,
+                ]  # fmt: skip
+                theirs = self.builtin(*argv)
+                ours = self.run_cli("openstack", *argv)
+                self.assertOk(theirs)
+                self.assertOk(ours)
+                self.assertEqual(theirs.out, ours.out, (version, fmt))
