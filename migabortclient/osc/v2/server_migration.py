@@ -71,6 +71,7 @@ EXIT_CODES_WATCH_HELP = (
 
 POLL_ENV = "MIGABORT_POLL_INTERVAL"
 WAIT_POLL_DEFAULT = 5.0
+WAIT_TIMEOUT_DEFAULT = 600.0
 WATCH_POLL_DEFAULT = 2.0
 IN_PROGRESS = ("queued", "preparing", "running")
 WATCH_ACTIVE = (*IN_PROGRESS, "post-migrating", "running (post-copy)")
@@ -971,8 +972,9 @@ class _WaitMixin(MigrationCommandMixin):
             "--timeout",
             metavar="<seconds>",
             type=positive_float,
-            default=600.0,
-            help="With --wait: give up after this many seconds (default 600)",
+            default=None,
+            help="With --wait: give up after this many seconds (default "
+            f"{WAIT_TIMEOUT_DEFAULT:g})",
         )
 
     def wait_for(
@@ -1091,7 +1093,7 @@ class AbortServerMigration(_WaitMixin, command.Command):
         if not parsed_args.wait:
             return EXIT_OK
         outcome = self.wait_for(
-            nova, server, mid, parsed_args.timeout, request_id
+            nova, server, mid, wait_timeout(parsed_args), request_id
         )
         line, code = describe_abort(outcome)
         self.out(line)
@@ -1148,7 +1150,20 @@ class AbortServerMigration(_WaitMixin, command.Command):
         return EXIT_OK
 
 
+def check_wait_args(args: argparse.Namespace) -> None:
+    """--timeout alone would be silently ignored: the command would not
+    wait, which is not what its author expected."""
+    if getattr(args, "timeout", None) is not None and not args.wait:
+        raise UsageError("--timeout works with --wait only")
+
+
+def wait_timeout(args: argparse.Namespace) -> float:
+    timeout: float | None = args.timeout
+    return WAIT_TIMEOUT_DEFAULT if timeout is None else timeout
+
+
 def validate_abort_args(args: argparse.Namespace) -> None:
+    check_wait_args(args)
     if args.all or args.host is not None:
         if not (args.all and args.host is not None):
             raise UsageError("--host and --all must be given together")
@@ -1233,6 +1248,7 @@ class ForceCompleteServerMigration(_WaitMixin, command.Command):
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> int:
+        check_wait_args(parsed_args)
         if parsed_args.migration is not None:
             check_migration_ref(parsed_args.migration)
         nova = self.nova()
@@ -1252,7 +1268,7 @@ class ForceCompleteServerMigration(_WaitMixin, command.Command):
         if not parsed_args.wait:
             return EXIT_OK
         outcome = self.wait_for(
-            nova, server, mid, parsed_args.timeout, request_id
+            nova, server, mid, wait_timeout(parsed_args), request_id
         )
         line, code = describe_force_complete(outcome)
         self.out(line)

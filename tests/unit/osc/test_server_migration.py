@@ -54,6 +54,23 @@ class TestAbortArguments(testtools.TestCase):
             sm.UsageError, sm.validate_abort_args, abort_args(all=True)
         )
 
+    def test_timeout_needs_wait(self) -> None:
+        err = self.assertRaises(
+            sm.UsageError,
+            sm.validate_abort_args,
+            abort_args(server="vm", timeout=60.0),
+        )
+        self.assertEqual("--timeout works with --wait only", str(err))
+        args = abort_args(server="vm", timeout=60.0, wait=True)
+        sm.validate_abort_args(args)
+        self.assertEqual(60.0, sm.wait_timeout(args))
+        self.assertEqual(600.0, sm.wait_timeout(abort_args(timeout=None)))
+        self.assertRaises(
+            sm.UsageError,
+            sm.ForceCompleteServerMigration(ns(), None).take_action,
+            abort_args(server="vm", timeout=5.0),
+        )
+
     def test_empty_host_named_as_such(self) -> None:
         err = self.assertRaises(
             sm.UsageError,
