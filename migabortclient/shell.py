@@ -218,6 +218,9 @@ def use_clouds_yaml(opts: argparse.Namespace) -> bool:
 class MigabortShell(app.App):
     """The ``migabort`` application."""
 
+    # Every command is ours: no per-run scan for the distribution name.
+    NAMES_DISTRIBUTIONS = False
+
     def __init__(
         self, argv: Sequence[str] = (), client: Any | None = None
     ) -> None:
