@@ -21,6 +21,7 @@ from typing import Any
 
 from cliff import app
 from cliff import commandmanager
+from cliff import help
 
 LOG = logging.getLogger(__name__)
 
@@ -236,6 +237,9 @@ class MigabortShell(app.App):
             deferred_help=True,
         )
         self.client_manager: ClientManager | None = None
+        # cliff's help command would scan every installed package for
+        # its epilog; ours does not (see NAMES_DISTRIBUTIONS).
+        manager.add_command("help", _HelpCommand)
 
     def build_option_parser(
         self,
@@ -309,6 +313,13 @@ class MigabortShell(app.App):
 
     def prepare_to_run_command(self, cmd: Any) -> None:
         LOG.debug("running %s", type(cmd).__name__)
+
+
+class _HelpCommand(help.HelpCommand):
+    """cliff's ``help``, without the per-run distribution scan."""
+
+    def get_epilog(self) -> str:
+        return str(getattr(self, "_epilog", None) or "")
 
 
 class _LazyCommand:
