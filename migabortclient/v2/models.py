@@ -89,6 +89,22 @@ def _mapping(data: Any, kind: str) -> Mapping[str, Any]:
     return data
 
 
+def _migration_fields(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys server migrations and os-migrations items share."""
+    return {
+        "source_compute": _str(item.get("source_compute")),
+        "source_node": _str(item.get("source_node")),
+        "dest_compute": _str(item.get("dest_compute")),
+        "dest_host": _str(item.get("dest_host")),
+        "dest_node": _str(item.get("dest_node")),
+        "created_at": parse_time(item.get("created_at")),
+        "updated_at": parse_time(item.get("updated_at")),
+        "uuid": _str(item.get("uuid")),
+        "user_id": _str(item.get("user_id")),
+        "project_id": _str(item.get("project_id")),
+    }
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class ServerMigration:
     """An in-progress live migration of a server (2.23+)."""
@@ -136,22 +152,13 @@ class ServerMigration:
             id=_require_int(item, "id", "server migration"),
             server_uuid=str(_require(item, "server_uuid", "server migration")),
             status=str(_require(item, "status", "server migration")),
-            source_compute=_str(item.get("source_compute")),
-            source_node=_str(item.get("source_node")),
-            dest_compute=_str(item.get("dest_compute")),
-            dest_host=_str(item.get("dest_host")),
-            dest_node=_str(item.get("dest_node")),
             memory_total_bytes=_int(item.get("memory_total_bytes")),
             memory_processed_bytes=_int(item.get("memory_processed_bytes")),
             memory_remaining_bytes=_int(item.get("memory_remaining_bytes")),
             disk_total_bytes=_int(item.get("disk_total_bytes")),
             disk_processed_bytes=_int(item.get("disk_processed_bytes")),
             disk_remaining_bytes=_int(item.get("disk_remaining_bytes")),
-            created_at=parse_time(item.get("created_at")),
-            updated_at=parse_time(item.get("updated_at")),
-            uuid=_str(item.get("uuid")),
-            user_id=_str(item.get("user_id")),
-            project_id=_str(item.get("project_id")),
+            **_migration_fields(item),
             request_id=request_id,
         )
 
@@ -202,18 +209,9 @@ class Migration:
             status=str(_require(item, "status", "migration")),
             instance_uuid=_str(item.get("instance_uuid")),
             migration_type=_str(item.get("migration_type")),
-            source_compute=_str(item.get("source_compute")),
-            source_node=_str(item.get("source_node")),
-            dest_compute=_str(item.get("dest_compute")),
-            dest_host=_str(item.get("dest_host")),
-            dest_node=_str(item.get("dest_node")),
             old_instance_type_id=_int(item.get("old_instance_type_id")),
             new_instance_type_id=_int(item.get("new_instance_type_id")),
-            created_at=parse_time(item.get("created_at")),
-            updated_at=parse_time(item.get("updated_at")),
-            uuid=_str(item.get("uuid")),
-            user_id=_str(item.get("user_id")),
-            project_id=_str(item.get("project_id")),
+            **_migration_fields(item),
             request_id=request_id,
         )
 

@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from typing import Any
 
@@ -26,33 +25,16 @@ from keystoneauth1.identity import v3
 
 from migabortclient import client as client_mod
 from migabortclient.fixture import ReferenceNova
+from tests.functional.cli.base import Result
+from tests.functional.cli.base import find_bin
 
-BIN_DIR = os.path.dirname(sys.executable)
+__all__ = ["ReliabilityCase", "Result", "find_bin"]
+
 # The session timeout of the fault suites: a "read timeout" fault waits
 # longer than this before the reference Nova answers.
 SHORT_TIMEOUT = 0.5
 # Seconds of reference time until both migrations are running.
 WARMUP = 5.0
-
-
-def find_bin(name: str) -> str:
-    path = os.path.join(BIN_DIR, name)
-    if os.path.exists(path):
-        return path
-    found = shutil.which(name)
-    if found is None:
-        raise RuntimeError(f"{name} is not installed")
-    return found
-
-
-class Result:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code = code
-        self.out = out
-        self.err = err
-
-    def __repr__(self) -> str:
-        return f"Result({self.code!r}, {self.out!r}, {self.err!r})"
 
 
 class ReliabilityCase(testtools.TestCase):
