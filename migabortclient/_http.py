@@ -123,19 +123,12 @@ class HTTPClient:
             raise exceptions.ConnectionError(
                 f"Cannot reach the compute endpoint: {exc}"
             ) from exc
-        except ksa_exc.EndpointNotFound as exc:
-            raise exceptions.ConnectionError(
-                f"No compute endpoint in the service catalog: {exc}"
-            ) from exc
-        except ksa_exc.HttpError as exc:
-            raise _from_ksa_http_error(exc) from exc
-        except _AUTH_ERRORS as exc:
-            raise exceptions.AuthenticationError(
-                f"Authentication failed: {exc}"
-            ) from exc
         except ksa_exc.ClientException as exc:
-            raise exceptions.ConnectionError(
-                f"Compute version discovery failed: {exc}"
+            raise _not_sent(
+                exc,
+                exceptions.ConnectionError(
+                    f"Compute version discovery failed: {exc}"
+                ),
             ) from exc
         if data is None:
             raise exceptions.ConnectionError(
@@ -223,22 +216,13 @@ class HTTPClient:
                     ) from exc
                 self._pause(attempt, None, f"connection error on {url}")
                 continue
-            except ksa_exc.HttpError as exc:
-                # An auth plugin refusing the credentials, for example.
-                raise _from_ksa_http_error(exc) from exc
-            except ksa_exc.EndpointNotFound as exc:
-                # Only a pinned client gets here without discovery.
-                raise exceptions.ConnectionError(
-                    f"No compute endpoint in the service catalog: {exc}"
-                ) from exc
-            except _AUTH_ERRORS as exc:
-                raise exceptions.AuthenticationError(
-                    f"Authentication failed: {exc}"
-                ) from exc
             except ksa_exc.ClientException as exc:
-                # Auth plugin or catalog trouble: nothing was sent.
-                raise exceptions.ClientException(
-                    f"{method} {url} was not sent: {exc}"
+                # Auth plugin or catalog trouble: nothing reached Nova.
+                raise _not_sent(
+                    exc,
+                    exceptions.ClientException(
+                        f"{method} {url} was not sent: {exc}"
+                    ),
                 ) from exc
             if resp.status_code in RETRIABLE_STATUSES and not last:
                 self._pause(
@@ -286,6 +270,22 @@ class HTTPClient:
                 request_id=request_id,
             )
         return Reply(resp.status_code, body, answered, request_id)
+
+
+def _not_sent(
+    exc: ksa_exc.ClientException, otherwise: exceptions.ClientException
+) -> exceptions.ClientException:
+    """keystoneauth1's errors from before a request reached Nova: a
+    refused token request, no compute endpoint, no usable credentials."""
+    if isinstance(exc, ksa_exc.HttpError):
+        return _from_ksa_http_error(exc)
+    if isinstance(exc, ksa_exc.EndpointNotFound):
+        return exceptions.ConnectionError(
+            f"No compute endpoint in the service catalog: {exc}"
+        )
+    if isinstance(exc, _AUTH_ERRORS):
+        return exceptions.AuthenticationError(f"Authentication failed: {exc}")
+    return otherwise
 
 
 def request_id_of(headers: Mapping[str, str]) -> str | None:
