@@ -86,6 +86,12 @@ class ServerMigrationsManager(_base.Manager):
             for item in items
         ]
 
+    def _in_progress(
+        self, sid: str, mid: int
+    ) -> models.ServerMigration | None:
+        """Migration ``mid`` if the server still lists it, else None."""
+        return next((m for m in self._list(sid) if m.id == mid), None)
+
     def get(
         self, server: _base.ServerRef, migration: _base.MigrationRef
     ) -> models.ServerMigration:
@@ -260,7 +266,7 @@ class ServerMigrationsManager(_base.Manager):
         mistaken for this one.
         """
         reading: models.ServerMigration | models.Migration | None
-        reading = next((m for m in self._list(sid) if m.id == mid), None)
+        reading = self._in_progress(sid, mid)
         if reading is None:
             # No longer in progress: os-migrations still has it.
             reading = self._final(sid, mid)
@@ -343,7 +349,7 @@ class ServerMigrationsManager(_base.Manager):
         last: models.ServerMigration | None = None
         final: models.Migration | None = None
         while True:
-            current = next((m for m in self._list(sid) if m.id == mid), None)
+            current = self._in_progress(sid, mid)
             if current is not None:
                 last = current
                 status: str | None = current.status

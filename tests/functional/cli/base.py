@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from typing import Any
 
 import testtools
@@ -33,6 +34,47 @@ class Result:
 
     def __repr__(self) -> str:
         return f"Result({self.code!r}, {self.out!r}, {self.err!r})"
+
+
+def program_env(
+    ref: Any, home: str, user: str = "admin", **extra: str
+) -> dict[str, str]:
+    """A command's environment: ``user`` on ``ref``, nothing of the
+    developer's own cloud, polling without pauses."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OS_", "MIGABORT_"))
+    }
+    env.update(ref.env(user=user))
+    env["OS_CLIENT_CONFIG_FILE"] = "/dev/null"
+    env["HOME"] = home
+    env["MIGABORT_POLL_INTERVAL"] = "0"
+    env.update(extra)
+    return env
+
+
+def run_program(
+    program: str,
+    args: Sequence[str],
+    env: dict[str, str],
+    *,
+    cwd: str,
+    stdin: str | None = None,
+    timeout: float,
+) -> Result:
+    """Run an installed command as a subprocess, bounded in time."""
+    proc = subprocess.run(
+        [find_bin(program), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        input=stdin if stdin is not None else "",
+        timeout=timeout,
+        cwd=cwd,
+        check=False,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
 class TTYInput(io.StringIO):
@@ -69,17 +111,7 @@ class CLITestCase(testtools.TestCase):
         self.addCleanup(shutil.rmtree, self.home, True)
 
     def env(self, user: str = "admin", **extra: str) -> dict[str, str]:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("OS_", "MIGABORT_"))
-        }
-        env.update(self.ref.env(user=user))
-        env["OS_CLIENT_CONFIG_FILE"] = "/dev/null"
-        env["HOME"] = self.home
-        env["MIGABORT_POLL_INTERVAL"] = "0"
-        env.update(extra)
-        return env
+        return program_env(self.ref, self.home, user, **extra)
 
     def run_cli(
         self,
@@ -90,17 +122,14 @@ class CLITestCase(testtools.TestCase):
         **extra: str,
     ) -> Result:
         """Run the real ``openstack`` or ``migabort`` as a subprocess."""
-        proc = subprocess.run(
-            [find_bin(program), *args],
-            env=self.env(user, **extra),
-            capture_output=True,
-            text=True,
-            input=stdin if stdin is not None else "",
-            timeout=120,
+        return run_program(
+            program,
+            args,
+            self.env(user, **extra),
             cwd=self.home,
-            check=False,
+            stdin=stdin,
+            timeout=120,
         )
-        return Result(proc.returncode, proc.stdout, proc.stderr)
 
     def run_inproc(
         self, *args: str, user: str = "admin", stdin: Any = None

@@ -15,7 +15,6 @@ import io
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 from typing import Any
 
@@ -27,6 +26,8 @@ from migabortclient import client as client_mod
 from migabortclient.fixture import ReferenceNova
 from tests.functional.cli.base import Result
 from tests.functional.cli.base import find_bin
+from tests.functional.cli.base import program_env
+from tests.functional.cli.base import run_program
 
 __all__ = ["ReliabilityCase", "Result", "find_bin"]
 
@@ -136,33 +137,19 @@ class ReliabilityCase(testtools.TestCase):
     # --------------------------------------------------------------- CLI
 
     def cli_env(self, user: str = "admin", **extra: str) -> dict[str, str]:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("OS_", "MIGABORT_"))
-        }
-        env.update(self.ref.env(user=user))
-        env["OS_CLIENT_CONFIG_FILE"] = "/dev/null"
-        env["HOME"] = self.home
-        env["MIGABORT_POLL_INTERVAL"] = "0"
-        env.update(extra)
-        return env
+        return program_env(self.ref, self.home, user, **extra)
 
     def run_cli(
         self, program: str, *args: str, user: str = "admin", **extra: str
     ) -> Result:
         """Run the real ``migabort``/``openstack``/``migabort-nova``."""
-        proc = subprocess.run(
-            [find_bin(program), *args],
-            env=self.cli_env(user, **extra),
-            capture_output=True,
-            text=True,
-            input="",
-            timeout=60,
+        return run_program(
+            program,
+            args,
+            self.cli_env(user, **extra),
             cwd=self.home,
-            check=False,
+            timeout=60,
         )
-        return Result(proc.returncode, proc.stdout, proc.stderr)
 
     def run_inproc(self, nova: Any, *args: str) -> Result:
         """A ``migabort`` command line in this process, on ``nova``."""
