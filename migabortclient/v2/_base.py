@@ -53,7 +53,12 @@ def server_id(server: ServerRef) -> str:
             f"A server must be given by its ID, not {server!r}."
         )
     value = value.strip()
-    if any(ch in value for ch in "/?#%") or any(ord(ch) < 32 for ch in value):
+    if (
+        value in (".", "..")
+        or any(ch in value for ch in "/?#%")
+        or any(ord(ch) < 32 for ch in value)
+    ):
+        # "." and ".." would be collapsed into another URL on the way.
         raise exceptions.ValidationError(
             f"{value!r} is not a server ID (IDs have no '/', '?', '#' or "
             "'%'); look servers up by name with servers.find()."

@@ -153,6 +153,18 @@ class TestMigrationRefs(base.LibraryTestCase):
                 )
         self.assertEqual([], self.mock.request_history)
 
+    def test_dot_segments_refused_before_any_request(self) -> None:
+        # "/servers/../migrations/42" would reach another URL.
+        nova = self.client("auto")
+        for server in (".", "..", " .. "):
+            self.assertRaises(
+                exceptions.ValidationError,
+                nova.server_migrations.abort,
+                server,
+                42,
+            )
+        self.assertEqual([], self.mock.request_history)
+
     def test_bad_servers_refused_before_any_request(self) -> None:
         nova = self.client("auto")
         for server in ("", " ", "a/b", "a?b", "a#b", "50%", "a\nb", None, 7):
