@@ -62,6 +62,13 @@ class ReferenceNova(fixtures.Fixture):
             self._server.stop()
             self._server = None
 
+    @property
+    def server(self) -> server_mod.ReferenceServer:
+        """The HTTP server (``port``, ``connections_accepted``, ``stop``)."""
+        if self._server is None:
+            raise RuntimeError("the reference Nova is not running")
+        return self._server
+
     # -- endpoints and credentials -----------------------------------------
     @property
     def url(self) -> str:
