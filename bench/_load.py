@@ -98,7 +98,7 @@ def main() -> int:
                     resp = http.request(method, endpoint + path, timeout=30)
                     resp.content  # noqa: B018 - read the whole body
                     seen[str(resp.status_code)] += 1
-                    # 10: the server closes after each response (HTTP/1.0).
+                    # 11: HTTP/1.1, the session reuses its connection.
                     versions[str(resp.raw.version)] += 1
                 except requests.RequestException as exc:
                     seen[type(exc).__name__] += 1
