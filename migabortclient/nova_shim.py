@@ -35,6 +35,7 @@ from typing import Any
 from typing import Final
 from typing import NoReturn
 from typing import TextIO
+from typing import TypeVar
 
 from migabortclient import exceptions
 from migabortclient.api_versions import APIVersion
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
     from migabortclient.v2 import models
 
 LOG = logging.getLogger(__name__)
+
+_Result = TypeVar("_Result")
 
 PROG = "migabort-nova"
 EXIT_OK = 0
@@ -799,6 +802,32 @@ def find_server(nova: v2_client.Client, name_or_id: str) -> models.Server:
         ) from exc
 
 
+def on_server(
+    nova: v2_client.Client,
+    name_or_id: str,
+    call: Callable[[str | models.Server], _Result],
+) -> _Result:
+    """``call`` on the server nova would find for ``name_or_id``.
+
+    nova looks the server up, then acts. Given a UUID, the call goes
+    straight to ``/servers/{uuid}/...``, one request fewer; Nova's 404 for
+    an unknown instance changes nothing, so nova's own lookup then runs
+    (with its messages, and a server may be named like a UUID) and the
+    call follows on what it finds.
+    """
+    if not _is_uuid(name_or_id):
+        return call(find_server(nova, name_or_id))
+    try:
+        return call(name_or_id)
+    except exceptions.NotFound as exc:
+        if exc.message != f"Instance {name_or_id} could not be found.":
+            raise
+        server = find_server(nova, name_or_id)
+        if server.id == name_or_id:
+            raise  # found now, missing a moment ago: report Nova's answer
+        return call(server)
+
+
 def _out(text: str) -> None:
     print(text)
 
@@ -809,11 +838,18 @@ def do_live_migration_abort(
     # Checked first: without a migration id we list before aborting, and
     # an abort that cannot be sent should not cost that request.
     require_version(nova, V2_24, "live-migration-abort")
-    server = find_server(nova, args.server)
     migration: int | str | None = args.migration
     if migration is None:
+        server = find_server(nova, args.server)
         migration = _only_live_migration(nova, server)
-    request_id = nova.server_migrations.abort(server, migration)
+        request_id = nova.server_migrations.abort(server, migration)
+    else:
+        mid = migration
+        request_id = on_server(
+            nova,
+            args.server,
+            lambda server: nova.server_migrations.abort(server, mid),
+        )
     LOG.debug("abort accepted: instance action %s", request_id)
 
 
@@ -840,8 +876,13 @@ def do_live_migration_force_complete(
     nova: v2_client.Client, args: argparse.Namespace
 ) -> None:
     require_version(nova, V2_22, "live-migration-force-complete")
-    server = find_server(nova, args.server)
-    request_id = nova.server_migrations.force_complete(server, args.migration)
+    request_id = on_server(
+        nova,
+        args.server,
+        lambda server: nova.server_migrations.force_complete(
+            server, args.migration
+        ),
+    )
     LOG.debug("force-complete accepted: instance action %s", request_id)
 
 
@@ -849,8 +890,7 @@ def do_server_migration_list(
     nova: v2_client.Client, args: argparse.Namespace
 ) -> None:
     require_version(nova, V2_23, "server-migration-list")
-    server = find_server(nova, args.server)
-    migrations = nova.server_migrations.list(server)
+    migrations = on_server(nova, args.server, nova.server_migrations.list)
     _out(server_migration_table(migrations, nova.api_version))
 
 
@@ -858,8 +898,11 @@ def do_server_migration_show(
     nova: v2_client.Client, args: argparse.Namespace
 ) -> None:
     require_version(nova, V2_23, "server-migration-show")
-    server = find_server(nova, args.server)
-    migration = nova.server_migrations.get(server, args.migration)
+    migration = on_server(
+        nova,
+        args.server,
+        lambda server: nova.server_migrations.get(server, args.migration),
+    )
     _out(render_dict(server_migration_dict(migration, nova.api_version)))
 
 

@@ -22,6 +22,7 @@ import os
 import re
 import subprocess
 import sys
+import uuid
 from typing import Any
 
 import testtools
@@ -119,16 +120,18 @@ class NovaShimTestCase(testtools.TestCase):
         self.assertEqual(1, len(found))
         return found[-1]
 
-    def migrating_pair(self) -> tuple[Any, Any]:
+    def migrating_pair(
+        self, names: tuple[str, str] = ("twin-a", "twin-b")
+    ) -> tuple[Any, Any]:
         """Two equal servers, each live-migrating between its own hosts."""
         pair = []
-        for twin in ("a", "b"):
+        for twin, name in zip(("a", "b"), names, strict=True):
             for role in ("src", "dst"):
                 self.cloud.add_host(
                     f"{role}-{twin}", bandwidth_mib_s=100, max_concurrent=1
                 )
             server = self.cloud.add_server(
-                f"twin-{twin}", f"src-{twin}", memory_mib=8192
+                name, f"src-{twin}", memory_mib=8192
             )
             pair.append(
                 self.cloud.start_live_migration(server.id, dest=f"dst-{twin}")
@@ -641,3 +644,145 @@ class TestDebug(NovaShimTestCase):
         self.assertIn("os-migrations", debug.err)
         password = self.ref.env(user="admin")["OS_PASSWORD"]
         self.assertNotIn(password, debug.err)
+
+
+class TestServerGivenByUUID(NovaShimTestCase):
+    """nova looks a server up before acting on it; given a UUID, the shim
+    acts on /servers/{uuid}/... at once and runs nova's lookup only when
+    Nova answers that there is no such instance."""
+
+    def compute_requests(self, sent: Any) -> list[tuple[str, str, Any]]:
+        return [
+            (r.method, r.path, r.status)
+            for r in sent
+            if not r.path.startswith("/identity")
+        ]
+
+    def test_abort_by_uuid_sends_discovery_and_the_abort(self) -> None:
+        mig_a, mig_b = self.migrating_pair()
+        self.cloud.clock.advance(10)
+        uuid_a, uuid_b = str(mig_a.instance_uuid), str(mig_b.instance_uuid)
+        nova, nova_sent = self.requests_during(
+            NOVA, "live-migration-abort", uuid_a, str(mig_a.id)
+        )
+        shim, shim_sent = self.requests_during(
+            SHIM, "live-migration-abort", uuid_b, str(mig_b.id)
+        )
+        self.assertEqual((0, "", ""), (nova.code, nova.out, nova.err))
+        self.assertEqual((0, "", ""), (shim.code, shim.out, shim.err))
+        self.assertIn(
+            ("GET", f"/v2.1/servers/{uuid_a}", 200),
+            self.compute_requests(nova_sent),
+        )
+        self.assertEqual(
+            [
+                ("GET", "/v2.1", 200),
+                (
+                    "DELETE",
+                    f"/v2.1/servers/{uuid_b}/migrations/{mig_b.id}",
+                    202,
+                ),
+            ],
+            [
+                (m, p.rstrip("/"), st)
+                for m, p, st in self.compute_requests(shim_sent)
+            ],
+        )
+        self.cloud.clock.advance(10)
+        for migration in (mig_a, mig_b):
+            self.assertEqual(
+                "cancelled", self.cloud.get_migration(migration.id).status
+            )
+
+    def test_force_complete_by_uuid_sends_discovery_and_the_action(
+        self,
+    ) -> None:
+        _, mig_b = self.migrating_pair()
+        self.cloud.clock.advance(10)
+        uuid_b = str(mig_b.instance_uuid)
+        shim, sent = self.requests_during(
+            SHIM, "live-migration-force-complete", uuid_b, str(mig_b.id)
+        )
+        self.assertEqual((0, "", ""), (shim.code, shim.out, shim.err))
+        self.assertEqual(
+            ["GET", "POST"], [m for m, _, _ in self.compute_requests(sent)]
+        )
+        actions = [a.action for a in self.cloud.find_actions(uuid_b)]
+        self.assertIn("live_migration_force_complete", actions)
+
+    def test_read_commands_by_uuid_match_nova_with_one_request_less(
+        self,
+    ) -> None:
+        self.cloud.clock.advance(10)
+        web = self.server_id("web-1")
+        mid = str(self.live_migration_of("web-1").id)
+        for argv in (
+            ("server-migration-list", web),
+            ("server-migration-show", web, mid),
+        ):
+            nova, nova_sent = self.requests_during(NOVA, *argv)
+            shim, shim_sent = self.requests_during(SHIM, *argv)
+            self.assertEqual(
+                (0, nova.out, nova.err), (shim.code, shim.out, shim.err)
+            )
+            self.assertNotIn(
+                ("GET", f"/v2.1/servers/{web}", 200),
+                self.compute_requests(shim_sent),
+            )
+            self.assertIn(
+                ("GET", f"/v2.1/servers/{web}", 200),
+                self.compute_requests(nova_sent),
+            )
+
+    def test_unknown_uuid_gets_novas_message(self) -> None:
+        missing = str(uuid.uuid4())
+        for argv in (
+            ("live-migration-abort", missing, "1"),
+            ("live-migration-force-complete", missing, "1"),
+            ("server-migration-list", missing),
+            ("server-migration-show", missing, "1"),
+        ):
+            result = self.compare(*argv)
+            self.assertEqual(1, result.code, argv)
+            self.assertEqual(
+                f"ERROR (CommandError): No server with a name or ID of "
+                f"'{missing}' exists.",
+                result.err.strip(),
+                argv,
+            )
+
+    def test_server_named_like_a_uuid_is_found_by_name(self) -> None:
+        # Nova says "no such instance" to the UUID; nova's lookup then
+        # finds the server by name, and so does the shim's.
+        names = (str(uuid.uuid4()), str(uuid.uuid4()))
+        mig_a, mig_b = self.migrating_pair(names)
+        self.cloud.clock.advance(10)
+        nova = self.run_cli(
+            NOVA, "live-migration-abort", names[0], str(mig_a.id)
+        )
+        shim, sent = self.requests_during(
+            SHIM, "live-migration-abort", names[1], str(mig_b.id)
+        )
+        self.assertEqual((0, "", ""), (nova.code, nova.out, nova.err))
+        self.assertEqual((0, "", ""), (shim.code, shim.out, shim.err))
+        deletes = [
+            (p, st)
+            for m, p, st in self.compute_requests(sent)
+            if m == "DELETE"
+        ]
+        self.assertEqual(
+            [
+                (f"/v2.1/servers/{names[1]}/migrations/{mig_b.id}", 404),
+                (
+                    f"/v2.1/servers/{mig_b.instance_uuid}/migrations/"
+                    f"{mig_b.id}",
+                    202,
+                ),
+            ],
+            deletes,
+        )
+        self.cloud.clock.advance(10)
+        for migration in (mig_a, mig_b):
+            self.assertEqual(
+                "cancelled", self.cloud.get_migration(migration.id).status
+            )
