@@ -164,6 +164,11 @@ class _Connection:
 class _Handler(simple_server.WSGIRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # A response is written to a buffer and sent at once when flushed:
+    # wsgiref writes its status line, headers and body separately, and on
+    # a persistent connection small segments would wait for the client's
+    # delayed ACK (Nagle), some 40 ms per request.
+    wbufsize = 65536
     _last_request = False
 
     def setup(self) -> None:
@@ -171,6 +176,20 @@ class _Handler(simple_server.WSGIRequestHandler):
         # Bounds every wait on the socket: the idle wait for the next
         # request as well as a stalled read or write within one.
         self.connection.settimeout(self.server.idle_timeout)
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def finish(self) -> None:
+        # The buffered writer flushes again on close: a client already
+        # gone must not turn into a traceback.
+        try:
+            super().finish()
+        except OSError:
+            self.rfile.close()
+
+    def handle_expect_100(self) -> bool:
+        answered = super().handle_expect_100()
+        self.wfile.flush()
+        return answered
 
     def log_message(self, format: str, *args: Any) -> None:
         # Requests go to the app's own log, never with headers or bodies.
@@ -187,6 +206,7 @@ class _Handler(simple_server.WSGIRequestHandler):
             self._last_request = served == self.server.max_requests
             try:
                 self._handle_one()
+                self.wfile.flush()
             except OSError:
                 # The client went away (reset, timeout): nothing to answer.
                 self.close_connection = True
@@ -243,6 +263,7 @@ class _Handler(simple_server.WSGIRequestHandler):
             self.close_connection = True
             return
         handler = self._run(app, body, self.wfile)
+        self.wfile.flush()
         # An unframed response (or a client gone) ends the connection;
         # otherwise read what the app left of the body, even before a
         # close: closing on unread data would reset the connection under
