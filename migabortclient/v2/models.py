@@ -105,8 +105,44 @@ def _migration_fields(item: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class ServerMigration:
+class _Model:
+    """Equality, hashing and repr for the models, written once.
+
+    ``dataclasses`` would compile these for every model at import; that
+    was most of this module's import time, paid by every CLI run. Same
+    semantics: equal when of the same class with equal compared fields.
+    """
+
+    __slots__ = ()
+
+    def _compared(self) -> tuple[Any, ...]:
+        return tuple(
+            getattr(self, f.name)
+            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+            if f.compare
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__ or not isinstance(
+            other, _Model
+        ):
+            return NotImplemented
+        return self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{f.name}={getattr(self, f.name)!r}"
+            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+            if f.repr
+        )
+        return f"{type(self).__qualname__}({shown})"
+
+
+@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
+class ServerMigration(_Model):
     """An in-progress live migration of a server (2.23+)."""
 
     #: Migration id, used in the URLs.
@@ -166,8 +202,8 @@ class ServerMigration:
         return _to_dict(self)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Migration:
+@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Migration(_Model):
     """A migration of any kind, from ``/os-migrations``."""
 
     id: int
@@ -219,8 +255,8 @@ class Migration:
         return _to_dict(self)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Server:
+@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Server(_Model):
     """What this library needs to know of a server."""
 
     id: str
@@ -252,8 +288,8 @@ class Server:
         return _to_dict(self)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class ActionEvent:
+@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
+class ActionEvent(_Model):
     """One step of an instance action, as the compute host recorded it."""
 
     event: str
@@ -288,8 +324,8 @@ class ActionEvent:
         return (self.result or "").lower() in ("error", "failed")
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class InstanceAction:
+@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
+class InstanceAction(_Model):
     """A server's instance action (``os-instance-actions``)."""
 
     action: str
@@ -330,8 +366,8 @@ class InstanceAction:
         return tuple(e for e in self.events if e.failed)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Outcome:
+@dataclasses.dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Outcome(_Model):
     """How a live migration ended, read after an abort or force-complete.
 
     ``status`` is the migration's final status (``completed``,

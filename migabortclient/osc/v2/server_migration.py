@@ -257,6 +257,14 @@ class MigrationCommandMixin:
             return str(super().get_epilog())  # type: ignore[misc]
         return str(getattr(self, "_epilog", None) or "")
 
+    def _load_formatter_plugins(self) -> Any:
+        """cliff's formatters; plain-ASCII tables drawn without wcwidth."""
+        from migabortclient.osc import _table
+
+        manager = super()._load_formatter_plugins()  # type: ignore[misc]
+        _table.install(manager)
+        return manager
+
     def run(self, parsed_args: argparse.Namespace) -> int:
         try:
             return int(super().run(parsed_args) or 0)  # type: ignore[misc]
