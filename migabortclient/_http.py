@@ -10,7 +10,6 @@ reads within bounds, and turns every failure into a typed error from
 
 from __future__ import annotations
 
-import dataclasses
 import http
 import json
 import logging
@@ -21,6 +20,7 @@ from collections.abc import Callable
 from collections.abc import Mapping
 from typing import Any
 from typing import Final
+from typing import NamedTuple
 
 from keystoneauth1 import adapter as ksa_adapter
 from keystoneauth1 import exceptions as ksa_exc
@@ -49,8 +49,7 @@ _AUTH_ERRORS: Final = (
 )
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Reply:
+class Reply(NamedTuple):
     """A successful answer: its JSON body, version and request id."""
 
     status: int

@@ -17,7 +17,6 @@ library's error and version types, are imported up front).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime
 import itertools
 import logging
@@ -33,6 +32,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import Final
+from typing import NamedTuple
 from typing import NoReturn
 from typing import TextIO
 from typing import TypeVar
@@ -448,12 +448,12 @@ def _add_identity_arguments(
 ) -> None:
     from keystoneauth1 import loading
 
+    from migabortclient import _auth
+
     loading.register_session_argparse_arguments(parser)
     # As nova: an explicit --os-token means the token plugin.
     default_plugin = "token" if "--os-token" in argv else "password"
-    loading.register_auth_argparse_arguments(
-        parser, list(argv), default=default_plugin
-    )
+    _auth.register_auth_arguments(parser, argv, default=default_plugin)
     parser.set_defaults(
         insecure=_truthy(_env("NOVACLIENT_INSECURE")),
         os_auth_url=_env("OS_AUTH_URL", "NOVA_URL"),
@@ -470,8 +470,7 @@ def _add_identity_arguments(
     )
 
 
-@dataclasses.dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     """One nova command this shim answers itself."""
 
     name: str
@@ -1109,6 +1108,7 @@ def make_client(args: argparse.Namespace) -> v2_client.Client:
     check_credentials(args)
     from keystoneauth1 import loading
 
+    from migabortclient import _auth
     from migabortclient import client
 
     token = getattr(args, "os_token", None)
@@ -1127,7 +1127,7 @@ def make_client(args: argparse.Namespace) -> v2_client.Client:
                 args.os_user_domain_id or args.os_user_domain_name
             ):
                 args.os_user_domain_id = "default"
-        auth = loading.load_auth_from_argparse_arguments(args)
+        auth = _auth.load_auth(args)
     session = loading.load_session_from_argparse_arguments(args, auth=auth)
     options: dict[str, Any] = {
         "interface": _interface(args.endpoint_type),

@@ -94,11 +94,12 @@ class ClientManager:
                 region.get_region_name("compute"),
                 interface if isinstance(interface, str) else None,
             )
-        from keystoneauth1 import loading
         from keystoneauth1 import session as ks_session
 
+        from migabortclient import _auth
+
         check_credentials(opts)
-        auth = loading.load_auth_from_argparse_arguments(opts)
+        auth = _auth.load_auth(opts)
         session = ks_session.Session(
             auth=auth,
             verify=verify_from(opts),
@@ -276,11 +277,9 @@ class MigabortShell(app.App):
             help="Compute API microversion, e.g. 2.80; default: negotiate "
             "the newest both sides support (Env: OS_COMPUTE_API_VERSION)",
         )
-        from keystoneauth1 import loading
+        from migabortclient import _auth
 
-        loading.register_auth_argparse_arguments(
-            parser, self._argv, default="password"
-        )
+        _auth.register_auth_arguments(parser, self._argv, default="password")
         add_session_arguments(parser)
         return parser
 
