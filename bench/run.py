@@ -1030,6 +1030,35 @@ def render(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def render_rst(rows: list[dict[str, Any]]) -> str:
+    """The same table as a reStructuredText list-table (for the docs)."""
+    lines = [
+        ".. list-table::",
+        "   :header-rows: 1",
+        "   :widths: 34 18 22 8 14 8",
+        "",
+    ]
+    head = ("figure", "ours", "peer", "ratio", "target", "met?")
+    for cells in [
+        head,
+        *(
+            (
+                r["figure"],
+                r["ours"],
+                r["peer"],
+                "" if r["ratio"] is None else f"{r['ratio']:.2f}",
+                r["target"],
+                r["met"],
+            )
+            for r in rows
+        ),
+    ]:
+        first, *rest = cells
+        lines.append(f"   * - {first}".rstrip())
+        lines.extend(f"     - {cell}".rstrip() for cell in rest)
+    return "\n".join(lines)
+
+
 # -- machine and main ------------------------------------------------------
 def machine() -> dict[str, Any]:
     cpu = platform.processor()
@@ -1065,6 +1094,13 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--runs", type=int, default=7, help="measured runs per command"
+    )
+    parser.add_argument(
+        "--rst",
+        type=Path,
+        metavar="RESULTS",
+        help="print the table of a results file (as written by --output) "
+        "as a reStructuredText list-table, and measure nothing",
     )
     parser.add_argument(
         "--warmup", type=int, default=1, help="warm-up rounds (not counted)"
@@ -1136,6 +1172,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.rst is not None:
+        print(render_rst(json.loads(args.rst.read_text())["figures"]))
+        return 0
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
