@@ -1003,19 +1003,26 @@ def figures(results: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def render(rows: list[dict[str, Any]]) -> str:
-    head = ("figure", "ours", "peer", "ratio", "target", "met?")
-    cells = [
-        (
-            r["figure"],
-            r["ours"],
-            r["peer"],
-            "" if r["ratio"] is None else f"{r['ratio']:.2f}",
-            r["target"],
-            r["met"],
-        )
-        for r in rows
+def _cells(rows: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """The table's header and one row of text cells per figure."""
+    return [
+        ("figure", "ours", "peer", "ratio", "target", "met?"),
+        *(
+            (
+                r["figure"],
+                r["ours"],
+                r["peer"],
+                "" if r["ratio"] is None else f"{r['ratio']:.2f}",
+                r["target"],
+                r["met"],
+            )
+            for r in rows
+        ),
     ]
+
+
+def render(rows: list[dict[str, Any]]) -> str:
+    head, *cells = _cells(rows)
     widths = [
         max(len(h), *(len(c[i]) for c in cells)) if cells else len(h)
         for i, h in enumerate(head)
@@ -1038,22 +1045,7 @@ def render_rst(rows: list[dict[str, Any]]) -> str:
         "   :widths: 34 18 22 8 14 8",
         "",
     ]
-    head = ("figure", "ours", "peer", "ratio", "target", "met?")
-    for cells in [
-        head,
-        *(
-            (
-                r["figure"],
-                r["ours"],
-                r["peer"],
-                "" if r["ratio"] is None else f"{r['ratio']:.2f}",
-                r["target"],
-                r["met"],
-            )
-            for r in rows
-        ),
-    ]:
-        first, *rest = cells
+    for first, *rest in _cells(rows):
         lines.append(f"   * - {first}".rstrip())
         lines.extend(f"     - {cell}".rstrip() for cell in rest)
     return "\n".join(lines)

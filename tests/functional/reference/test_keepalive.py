@@ -40,6 +40,14 @@ class TestKeepAlive(base.ReferenceTestCase):
     def accepted(self) -> int:
         return self.ref.server.connections_accepted
 
+    def exchange(self, request: bytes) -> bytes:
+        """Raw bytes on a new connection; all the server sends back."""
+        with socket.create_connection(
+            ("127.0.0.1", self.ref.server.port), timeout=TIMEOUT
+        ) as sock:
+            sock.sendall(request)
+            return _read_to_eof(sock)
+
     def test_session_reuses_one_connection(self) -> None:
         first = self.call("GET", "/servers")
         second = self.call("GET", "/os-migrations")
@@ -123,25 +131,17 @@ class TestKeepAlive(base.ReferenceTestCase):
         self.assertEqual(2, self.accepted)
 
     def test_pipelined_requests_are_answered_in_order(self) -> None:
-        with socket.create_connection(
-            ("127.0.0.1", self.ref.server.port), timeout=TIMEOUT
-        ) as sock:
-            sock.sendall(
-                b"GET /v2.1 HTTP/1.1\r\nHost: x\r\n\r\n"
-                b"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-            )
-            data = _read_to_eof(sock)
+        data = self.exchange(
+            b"GET /v2.1 HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
         self.assertEqual(2, data.count(b"HTTP/1.1 "))
         self.assertTrue(data.startswith(b"HTTP/1.1 200 "))
         self.assertIn(b"HTTP/1.1 404 ", data)
         self.assertEqual(2, self.accepted)
 
     def test_http10_client_is_closed_after_its_response(self) -> None:
-        with socket.create_connection(
-            ("127.0.0.1", self.ref.server.port), timeout=TIMEOUT
-        ) as sock:
-            sock.sendall(b"GET /v2.1 HTTP/1.0\r\n\r\n")
-            data = _read_to_eof(sock)
+        data = self.exchange(b"GET /v2.1 HTTP/1.0\r\n\r\n")
         head, _, body = data.partition(b"\r\n\r\n")
         self.assertTrue(head.startswith(b"HTTP/1.1 200 "), head)
         self.assertIn(b"\r\nConnection: close", head)
@@ -149,14 +149,10 @@ class TestKeepAlive(base.ReferenceTestCase):
         self.assertEqual("v2.1", json.loads(body)["version"]["id"])
 
     def test_chunked_body_is_refused_with_411(self) -> None:
-        with socket.create_connection(
-            ("127.0.0.1", self.ref.server.port), timeout=TIMEOUT
-        ) as sock:
-            sock.sendall(
-                b"POST /v2.1/servers HTTP/1.1\r\nHost: x\r\n"
-                b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
-            )
-            data = _read_to_eof(sock)
+        data = self.exchange(
+            b"POST /v2.1/servers HTTP/1.1\r\nHost: x\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+        )
         self.assertTrue(data.startswith(b"HTTP/1.1 411 "), data[:80])
         self.assertIn(b"\r\nConnection: close", data)
         # Refused in front of Nova: the app never saw it.
