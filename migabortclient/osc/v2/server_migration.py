@@ -1239,18 +1239,10 @@ def abort_many(
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [len(h) for h in headers]
-    for row in rows:
-        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
-    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+    """A left-aligned framed table, as the table formatter draws one."""
+    from migabortclient.osc import _table
 
-    def line(cells: Sequence[str]) -> str:
-        padded = (f" {c:<{w}} " for c, w in zip(cells, widths, strict=True))
-        return "|" + "|".join(padded) + "|"
-
-    return "\n".join(
-        [rule, line(headers), rule, *(line(r) for r in rows), rule]
-    )
+    return _table.render(headers, rows, ["l"] * len(headers))
 
 
 # ---------------------------------------------------------------- force
