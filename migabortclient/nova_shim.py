@@ -1312,7 +1312,10 @@ def _run(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Console script entry point; returns nova's exit codes."""
+    """Run migabort-nova (the console script calls this through _startup).
+
+    Returns nova's exit codes.
+    """
     if argv is None:
         argv = sys.argv[1:]
     try:
