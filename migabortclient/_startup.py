@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import sys
 from collections.abc import Iterator
 
 
@@ -32,10 +33,15 @@ def collector_paused() -> Iterator[None]:
 
 
 def migabort() -> int:
-    """The ``migabort`` console script."""
+    """The ``migabort`` console script (``shell.main``, in two steps)."""
+    argv = sys.argv[1:]
     with collector_paused():
         from migabortclient import shell
-    return shell.main()
+
+        # Building the application builds its option parser, which loads
+        # keystoneauth1 for the auth options: most of the start-up.
+        application = shell.MigabortShell(argv)
+    return application.run(argv)
 
 
 def migabort_nova() -> int:

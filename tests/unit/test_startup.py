@@ -78,7 +78,21 @@ class TestEntryPoints(testtools.TestCase):
         self.assertEqual(4, _startup.migabort_nova())
         self.assertEqual([True], seen)
 
-    def test_migabort_runs_shell_main(self) -> None:
-        seen = self.replace_main("migabortclient.shell.main", 2)
+    def test_migabort_builds_the_shell_paused_and_runs_it(self) -> None:
+        seen: list[tuple[str, object, bool]] = []
+
+        class Shell:
+            def __init__(self, argv: list[str]) -> None:
+                seen.append(("built", argv, gc.isenabled()))
+
+            def run(self, argv: list[str]) -> int:
+                seen.append(("run", argv, gc.isenabled()))
+                return 2
+
+        argv = ["server", "migration", "list"]
+        self.useFixture(fixtures.MonkeyPatch("sys.argv", ["migabort", *argv]))
+        self.useFixture(
+            fixtures.MonkeyPatch("migabortclient.shell.MigabortShell", Shell)
+        )
         self.assertEqual(2, _startup.migabort())
-        self.assertEqual([True], seen)
+        self.assertEqual([("built", argv, False), ("run", argv, True)], seen)
