@@ -6,7 +6,9 @@ import http.client
 import json
 import socket
 import time
+from typing import Any
 
+import fixtures
 import requests
 import testtools
 
@@ -159,6 +161,50 @@ class TestKeepAlive(base.ReferenceTestCase):
         self.assertNotIn(
             ("POST", "/v2.1/servers"), [r[:2] for r in self.ref.requests]
         )
+
+    def test_each_response_is_one_write_without_nagle(self) -> None:
+        # wsgiref writes the status line, headers and body separately; on
+        # a reused connection those small segments waited for the client's
+        # delayed ACK (Nagle), about 40 ms per request. Guard both fixes:
+        # one write per response, on a socket with TCP_NODELAY.
+        port = self.ref.server.port
+        writes: list[tuple[int, int]] = []  # (TCP_NODELAY, bytes)
+        send, sendall = socket.socket.send, socket.socket.sendall
+
+        def record(sock: socket.socket, data: Any) -> None:
+            if sock.getsockname()[1] == port:  # server side only
+                nodelay = sock.getsockopt(
+                    socket.IPPROTO_TCP, socket.TCP_NODELAY
+                )
+                writes.append((nodelay, len(data)))
+
+        def counted_send(sock: socket.socket, data: Any, *args: Any) -> int:
+            record(sock, data)
+            return send(sock, data, *args)
+
+        def counted_sendall(
+            sock: socket.socket, data: Any, *args: Any
+        ) -> None:
+            record(sock, data)
+            sendall(sock, data, *args)
+
+        self.useFixture(
+            fixtures.MonkeyPatch("socket.socket.send", counted_send)
+        )
+        self.useFixture(
+            fixtures.MonkeyPatch("socket.socket.sendall", counted_sendall)
+        )
+        sizes = []
+        for path in ("/servers", "/os-migrations", "/servers/detail"):
+            resp = self.call("GET", path)
+            self.assertEqual(200, resp.status_code)
+            sizes.append(len(resp.content))
+        self.assertEqual(3, len(writes), str(writes))
+        self.assertEqual([1, 1, 1], [nodelay for nodelay, _ in writes])
+        # Each write carried a whole response: headers and body.
+        for (_, written), body in zip(writes, sizes, strict=True):
+            self.assertGreater(written, body)
+        self.assertEqual(1, self.accepted)
 
     def test_stop_is_prompt_with_an_idle_keep_alive_connection(self) -> None:
         conn = http.client.HTTPConnection(
