@@ -14,7 +14,9 @@ class Tracked:
     """An object the cyclic garbage collector tracks."""
 
 
-class TestCollectorPaused(testtools.TestCase):
+class CollectorTestCase(testtools.TestCase):
+    """Starts with the collector on; leaves it as it found it."""
+
     def setUp(self) -> None:
         super().setUp()
         # freeze() moves every object of this process to the permanent
@@ -23,6 +25,8 @@ class TestCollectorPaused(testtools.TestCase):
         self.addCleanup(gc.enable if gc.isenabled() else gc.disable)
         gc.enable()
 
+
+class TestCollectorPaused(CollectorTestCase):
     def test_paused_inside_running_after(self) -> None:
         with _startup.collector_paused():
             self.assertFalse(gc.isenabled())
@@ -55,13 +59,7 @@ class TestCollectorPaused(testtools.TestCase):
         self.assertFalse(gc.isenabled())
 
 
-class TestEntryPoints(testtools.TestCase):
-    def setUp(self) -> None:
-        super().setUp()
-        self.addCleanup(gc.unfreeze)
-        self.addCleanup(gc.enable if gc.isenabled() else gc.disable)
-        gc.enable()
-
+class TestEntryPoints(CollectorTestCase):
     def replace_main(self, target: str, status: int) -> list[bool]:
         """Put a main() that records whether the collector ran in it."""
         seen: list[bool] = []
