@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import NamedTuple
 
 from cliff import command
 from cliff import lister
@@ -38,6 +39,8 @@ from migabortclient import _cli_format as fmt
 from migabortclient.osc import _dedup
 
 if TYPE_CHECKING:
+    from cliff.formatters import base as cliff_formatters
+
     from migabortclient.v2 import client as v2_client
     from migabortclient.v2 import models
 
@@ -1105,6 +1108,7 @@ class AbortServerMigration(_WaitMixin, command.Command):
             default=4,
             help="With --all: abort at most this many at once (default 4)",
         )
+        add_abort_all_output_arguments(parser)
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> int:
@@ -1138,6 +1142,9 @@ class AbortServerMigration(_WaitMixin, command.Command):
         # Before the listing: otherwise every row would fail alike.
         require(nova, "2.24", "server migration abort")
         host = parsed_args.host
+        output = getattr(parsed_args, "formatter", None) or "table"
+        # json, yaml, value and csv keep stdout for the rows alone.
+        notes = self.app.stdout if output == "table" else self.app.stderr
         targets = [
             m
             for m in nova.migrations.list(
@@ -1146,42 +1153,79 @@ class AbortServerMigration(_WaitMixin, command.Command):
             if m.status in IN_PROGRESS
         ]
         if not targets:
-            self.out(f"No in-progress live migrations off host {host}.")
+            self._note(
+                notes, f"No in-progress live migrations off host {host}."
+            )
+            if output != "table":
+                self._emit_rows(parsed_args, [])
             return EXIT_OK
         if not parsed_args.yes and self.app.stdin.isatty():
             ids = ", ".join(str(m.id) for m in targets)
-            self.app.stdout.write(
+            notes.write(
                 f"Abort {len(targets)} live migration(s) off {host} "
                 f"({ids})? [y/N] "
             )
-            self.app.stdout.flush()
+            notes.flush()
             answer = self.app.stdin.readline().strip().lower()
             if answer not in ("y", "yes"):
-                self.out("Nothing aborted.")
+                self._note(notes, "Nothing aborted.")
                 return EXIT_FAILURE
         results = abort_many(
             lambda m: abort(nova, m.instance_uuid, m.id),
             targets,
-            parsed_args.parallel,
+            parallel=parsed_args.parallel,
         )
-        # Errors are long (Nova's message, status, request id): the table
-        # stays narrow and each failure follows it on a line of its own.
-        self.out(
-            render_table(
-                ("Migration", "Server", "Result"),
-                [
-                    (mid, server, text if ok else "FAILED (see below)")
-                    for mid, server, text, ok in results
-                ],
+        failures = [row for row in results if not row.accepted]
+        if output == "table" and not getattr(parsed_args, "columns", None):
+            # Errors are long (Nova's message, status, request id): the
+            # table stays narrow and each failure follows it on a line of
+            # its own.
+            self.out(
+                render_table(
+                    ("Migration", "Server", "Result"),
+                    [
+                        (
+                            str(row.migration),
+                            row.server,
+                            row.result
+                            if row.accepted
+                            else "FAILED (see below)",
+                        )
+                        for row in results
+                    ],
+                )
             )
-        )
-        failures = [(mid, text) for mid, _, text, ok in results if not ok]
-        for mid, text in failures:
-            self.out(f"Migration {mid}: {text}")
+            for row in failures:
+                self.out(f"Migration {row.migration}: {row.result}")
+        else:
+            # Chosen columns or a format for scripts: the full error text
+            # is in each failed row.
+            self._emit_rows(parsed_args, results)
         if failures:
-            self.out(f"{len(failures)} of {len(results)} aborts failed.")
+            self._note(
+                notes, f"{len(failures)} of {len(results)} aborts failed."
+            )
             return EXIT_FAILURE
         return EXIT_OK
+
+    @staticmethod
+    def _note(stream: Any, line: str) -> None:
+        stream.write(line + "\n")
+        stream.flush()
+
+    def _emit_rows(
+        self, parsed_args: argparse.Namespace, rows: Sequence[AbortRow]
+    ) -> None:
+        """Draw ``rows`` with cliff's formatter for ``-f``, ``-c`` columns."""
+        names = abort_all_columns(getattr(parsed_args, "columns", None))
+        picked = [ABORT_ALL_COLUMNS.index(name) for name in names]
+        data = [tuple(row[i] for i in picked) for row in rows]
+        output = getattr(parsed_args, "formatter", None) or "table"
+        formatter = abort_all_formatter(output)
+        formatter.emit_list(
+            names, data, self.app.stdout, abort_all_formatter_args(parsed_args)
+        )
+        self.app.stdout.flush()
 
 
 def check_wait_args(args: argparse.Namespace) -> None:
@@ -1196,6 +1240,147 @@ def wait_timeout(args: argparse.Namespace) -> float:
     return WAIT_TIMEOUT_DEFAULT if timeout is None else timeout
 
 
+# ``--host H --all`` output: one row per migration, for every format.
+ABORT_ALL_COLUMNS = ("Migration", "Server", "Result", "Accepted", "Request ID")
+ABORT_ALL_FORMATS = ("table", "json", "yaml", "value", "csv")
+# cliff's csv formatter's --quote choices and default (CSVLister).
+CSV_QUOTE_MODES = ("all", "minimal", "none", "nonnumeric")
+CSV_QUOTE_DEFAULT = "nonnumeric"
+
+
+class AbortRow(NamedTuple):
+    """One abort of ``--host H --all``, in ``ABORT_ALL_COLUMNS`` order."""
+
+    migration: int
+    server: str
+    result: str  # "abort requested req-..." or the error, on one line
+    accepted: bool  # Nova accepted the abort
+    request_id: str | None  # the abort's request id, or the failed one's
+
+
+def add_abort_all_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """cliff's output options, for ``--host H --all`` only.
+
+    The same names, destinations and defaults as cliff's lister options
+    and the json and csv formatters' own; the formatters themselves are
+    imported only when an --all run draws its rows.
+    """
+    group = parser.add_argument_group(
+        title="output formatters",
+        description="With --host H --all only: how the results are printed",
+    )
+    group.add_argument(
+        "-f",
+        "--format",
+        dest="formatter",
+        choices=ABORT_ALL_FORMATS,
+        default=None,
+        help="With --all: the output format, defaults to table (json, "
+        "yaml, value and csv print the rows alone on stdout; messages and "
+        "the failure count go to stderr)",
+    )
+    group.add_argument(
+        "-c",
+        "--column",
+        action="append",
+        default=[],
+        dest="columns",
+        metavar="COLUMN",
+        help="With --all: a column to include, can be repeated; one of "
+        + ", ".join(ABORT_ALL_COLUMNS),
+    )
+    group.add_argument(
+        "--noindent",
+        action="store_true",
+        dest="noindent",
+        help="With --all -f json: do not indent the JSON",
+    )
+    group.add_argument(
+        "--quote",
+        choices=CSV_QUOTE_MODES,
+        dest="quote_mode",
+        default=None,
+        help="With --all -f csv: when to include quotes, defaults to "
+        f"{CSV_QUOTE_DEFAULT}",
+    )
+
+
+def _output_options_given(args: argparse.Namespace) -> list[str]:
+    given = (
+        ("-f/--format", getattr(args, "formatter", None) is not None),
+        ("-c/--column", bool(getattr(args, "columns", None))),
+        ("--noindent", bool(getattr(args, "noindent", False))),
+        ("--quote", getattr(args, "quote_mode", None) is not None),
+    )
+    return [option for option, on in given if on]
+
+
+def _column_key(name: str) -> str:
+    # As cliff: "-c request_id" names "Request ID".
+    return name.lower().strip().replace(" ", "_")
+
+
+def abort_all_columns(requested: Sequence[str] | None) -> list[str]:
+    """The columns to print, in the command's order (as cliff keeps them).
+
+    Unlike cliff, an unknown name is refused rather than skipped: a typo
+    in a script must not drop a column silently.
+    """
+    if not requested:
+        return list(ABORT_ALL_COLUMNS)
+    known = {_column_key(name): name for name in ABORT_ALL_COLUMNS}
+    for name in requested:
+        if _column_key(name) not in known:
+            raise UsageError(
+                f"-c/--column: unknown column {name!r}; the columns are "
+                + ", ".join(ABORT_ALL_COLUMNS)
+            )
+    keys = {_column_key(name) for name in requested}
+    return [name for name in ABORT_ALL_COLUMNS if _column_key(name) in keys]
+
+
+def abort_all_formatter(name: str) -> cliff_formatters.ListFormatter:
+    """cliff's list formatter for ``-f name``, imported on demand."""
+    if name == "json":
+        from cliff.formatters import json_format
+
+        return json_format.JSONFormatter()
+    if name == "yaml":
+        from cliff.formatters import yaml_format
+
+        return yaml_format.YAMLFormatter()
+    if name == "value":
+        from cliff.formatters import value
+
+        return value.ValueFormatter()
+    if name == "csv":
+        from cliff.formatters import commaseparated
+
+        return commaseparated.CSVLister()
+    if name == "table":
+        from migabortclient.osc import _table
+
+        return _table.TableFormatter()
+    raise UsageError(f"-f/--format: unknown format {name!r}")
+
+
+def abort_all_formatter_args(args: argparse.Namespace) -> argparse.Namespace:
+    """What cliff's formatters read from their parsed arguments.
+
+    json: ``noindent``; csv: ``quote_mode``; table (only with -c):
+    ``max_width``, ``fit_width``, ``print_empty`` at cliff's defaults
+    (no maximum, fit to a terminal only).
+    """
+    quote_mode = getattr(args, "quote_mode", None) or CSV_QUOTE_DEFAULT
+    return argparse.Namespace(
+        noindent=bool(getattr(args, "noindent", False)),
+        quote_mode=quote_mode,
+        max_width=0,
+        fit_width=False,
+        print_empty=False,
+    )
+
+
 def validate_abort_args(args: argparse.Namespace) -> None:
     check_wait_args(args)
     if args.all or args.host is not None:
@@ -1208,7 +1393,12 @@ def validate_abort_args(args: argparse.Namespace) -> None:
             raise UsageError("--host/--all do not take <server> <migration>")
         if args.wait:
             raise UsageError("--wait works with a single migration only")
+        abort_all_columns(getattr(args, "columns", None))
         return
+    output_options = _output_options_given(args)
+    if output_options:
+        # One migration's answer is a sentence, as in OSC's own command.
+        raise UsageError(f"{output_options[0]} works with --host H --all only")
     if not args.server:
         raise UsageError("<server> is required (or --host H --all)")
     if args.migration is not None:
@@ -1216,23 +1406,35 @@ def validate_abort_args(args: argparse.Namespace) -> None:
 
 
 def abort_many(
-    abort: Callable[[Any], str | None], targets: Sequence[Any], parallel: int
-) -> list[tuple[str, str, str, bool]]:
+    abort: Callable[[Any], str | None],
+    targets: Sequence[Any],
+    parallel: int,
+) -> list[AbortRow]:
     """Abort each target with at most ``parallel`` requests in flight.
 
-    One row per target: migration id, server, result text, and whether
-    Nova accepted the abort.
+    One row per target, in the targets' order: migration id, server,
+    result text, whether Nova accepted the abort, and the request id
+    (of the abort, or of the request that failed when Nova sent one).
     """
 
-    def one(m: Any) -> tuple[str, str, str, bool]:
+    def one(m: Any) -> AbortRow:
         try:
             request_id = abort(m)
         except Exception as exc:
             if exit_code_for(exc) is None:
                 raise
-            return str(m.id), str(m.instance_uuid), describe_error(exc), False
+            failed_id = getattr(exc, "request_id", None)
+            return AbortRow(
+                int(m.id),
+                str(m.instance_uuid),
+                describe_error(exc),
+                False,
+                str(failed_id) if failed_id else None,
+            )
         result = "abort requested" + (f" {request_id}" if request_id else "")
-        return str(m.id), str(m.instance_uuid), result, True
+        return AbortRow(
+            int(m.id), str(m.instance_uuid), result, True, request_id or None
+        )
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=parallel) as pool:
         return list(pool.map(one, targets))

@@ -528,8 +528,11 @@ class TestAbortMany(testtools.TestCase):
         targets = [ns(id=i, instance_uuid=f"s{i}") for i in range(1, 6)]
         rows = sm.abort_many(abort, targets, parallel=2)
         self.assertEqual(2, peak[0])
-        self.assertEqual(("1", "s1", "abort requested req-1", True), rows[0])
-        self.assertEqual(("4", "s4", "nope", False), rows[3])
+        self.assertEqual(
+            (1, "s1", "abort requested req-1", True, "req-1"), rows[0]
+        )
+        self.assertEqual((4, "s4", "nope", False, None), rows[3])
+        self.assertEqual([1, 2, 3, 4, 5], [row.migration for row in rows])
 
     def test_not_applied_counts_as_failed(self) -> None:
         # The library's text starts with "abort" too: the flag decides.
@@ -546,14 +549,15 @@ class TestAbortMany(testtools.TestCase):
 
         targets = [ns(id=i, instance_uuid=f"s{i}") for i in (1, 2)]
         rows = sm.abort_many(abort, targets, parallel=1)
-        self.assertEqual(("1", "s1", "abort requested", True), rows[0])
+        self.assertEqual((1, "s1", "abort requested", True, None), rows[0])
         self.assertEqual(
-            (
-                "2",
-                "s2",
-                "abort not applied: HTTP 502; migration 2 is running. "
+            sm.AbortRow(
+                migration=2,
+                server="s2",
+                result="abort not applied: HTTP 502; migration 2 is running. "
                 "(HTTP 502) (Request-ID: req-x)",
-                False,
+                accepted=False,
+                request_id="req-x",
             ),
             rows[1],
         )
