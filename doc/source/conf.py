@@ -9,3 +9,6 @@ extensions = [
 master_doc = "index"
 html_theme = "alabaster"
 autodoc_typehints = "description"
+# Command-line options are prose here too: keep "--all" from becoming an
+# en dash in option help.
+smartquotes = False
