@@ -34,6 +34,7 @@ from oslo_utils import timeutils
 
 from migabortclient.reference import cloud as cloud_mod
 from migabortclient.reference import faults as faults_mod
+from migabortclient.reference import identity as identity_mod
 from migabortclient.reference import policy as policy_mod
 
 LOG = logging.getLogger(__name__)
@@ -648,6 +649,9 @@ class NovaApp:
         self.cloud = cloud
         self.faults = faults or faults_mod.Faults()
         self.policy = policy_mod.Policy(policy_file)
+        self.identity = identity_mod.Identity(
+            cloud, policy_mod.KeystonePolicy(policy_file)
+        )
         self.base_url = base_url
         self.token_ttl = token_ttl
         self.requests: list[RequestRecord] = []
@@ -869,7 +873,28 @@ class NovaApp:
             return self._issue_token(req, base)
         if path == "/v3/auth/tokens" and req.method in ("GET", "HEAD"):
             return self._validate_token(req, base)
+        found = identity_mod.match(path)
+        if found is not None and req.method in ("GET", "HEAD"):
+            return identity_mod.finish(
+                self.identity.handle(
+                    req,
+                    base,
+                    *found,
+                    token=self._token_caller(req),
+                    token_given="X-Auth-Token" in req.headers,
+                )
+            )
         return req.get_response(webob.exc.HTTPNotFound())
+
+    def _token_caller(
+        self, req: webob.Request
+    ) -> tuple[cloud_mod.User, str] | None:
+        """The X-Auth-Token's user and scoped project, if it is valid."""
+        info = self._token_info(req.headers.get("X-Auth-Token"))
+        if info is None:
+            return None
+        user = self.cloud.users.get(info.user)
+        return (user, info.project_id) if user is not None else None
 
     @staticmethod
     def _ks_version(base: str) -> dict[str, Any]:

@@ -1,9 +1,12 @@
-"""Nova 34's default policies for the emulated APIs, via oslo.policy."""
+"""Nova 34's (and, for the identity reads, Keystone's) default policies
+for the emulated APIs, via oslo.policy."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
+from typing import ClassVar
 
 from oslo_config import cfg
 from oslo_policy import policy
@@ -67,9 +70,12 @@ DEFAULTS = {
 class Policy:
     """Nova 34 defaults, overridable by a YAML/JSON policy file."""
 
+    project = "migabort-reference-nova"
+    defaults: ClassVar[Mapping[str, str]] = {**BASE_RULES, **DEFAULTS}
+
     def __init__(self, policy_file: str | None = None) -> None:
         conf = cfg.ConfigOpts()
-        conf([], project="migabort-reference-nova", default_config_files=[])
+        conf([], project=self.project, default_config_files=[])
         self._enforcer = policy.Enforcer(
             conf,
             policy_file=policy_file,
@@ -79,7 +85,7 @@ class Policy:
         self._enforcer.register_defaults(
             [
                 policy.RuleDefault(name, check)
-                for name, check in {**BASE_RULES, **DEFAULTS}.items()
+                for name, check in self.defaults.items()
             ]
         )
         self._policy_file = policy_file
@@ -88,3 +94,49 @@ class Policy:
         self, rule: str, target: dict[str, Any], creds: dict[str, Any]
     ) -> bool:
         return bool(self._enforcer.enforce(rule, target, creds))
+
+
+# keystone/common/policies/{base,project,user}.py, the 2023.1+ defaults
+# (project-scoped tokens, [oslo_policy] enforce_scope false: a project
+# admin is a cloud admin).
+_KS_ADMIN = "rule:admin_required"
+_KS_SYSTEM_READER = "role:reader and system_scope:all"
+KEYSTONE_BASE_RULES = {
+    "admin_required": "role:admin or is_admin:1",
+    "service_role": "role:service",
+    "service_or_admin": "rule:admin_required or rule:service_role",
+    "owner": "user_id:%(user_id)s",
+    "admin_or_owner": "rule:admin_required or rule:owner",
+}
+KEYSTONE_DEFAULTS = {
+    "identity:get_project": (
+        f"({_KS_ADMIN}) or ({_KS_SYSTEM_READER}) or "
+        "(role:reader and domain_id:%(target.project.domain_id)s and "
+        "not None:%(target.project.domain_id)s) or "
+        "project_id:%(target.project.id)s"
+    ),
+    "identity:list_projects": (
+        f"({_KS_ADMIN}) or ({_KS_SYSTEM_READER}) or "
+        "(role:reader and domain_id:%(target.domain_id)s)"
+    ),
+    "identity:get_user": (
+        f"({_KS_ADMIN}) or ({_KS_SYSTEM_READER}) or "
+        "(role:reader and token.domain.id:%(target.user.domain_id)s) or "
+        "user_id:%(target.user.id)s"
+    ),
+    "identity:list_users": (
+        f"({_KS_ADMIN}) or ({_KS_SYSTEM_READER}) or "
+        "(role:reader and domain_id:%(target.domain_id)s)"
+    ),
+}
+
+
+class KeystonePolicy(Policy):
+    """Keystone's defaults for the emulated identity reads, overridable
+    by ``identity:*`` rules in the same policy file."""
+
+    project = "migabort-reference-keystone"
+    defaults: ClassVar[Mapping[str, str]] = {
+        **KEYSTONE_BASE_RULES,
+        **KEYSTONE_DEFAULTS,
+    }
