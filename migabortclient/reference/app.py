@@ -862,6 +862,11 @@ class NovaApp:
 
     # -- Keystone -----------------------------------------------------------
     def _identity(self, req: webob.Request, path: str) -> webob.Response:
+        return identity_mod.finish(self._identity_answer(req, path))
+
+    def _identity_answer(
+        self, req: webob.Request, path: str
+    ) -> webob.Response:
         base = f"{self._url(req)}/identity/v3"
         if path in ("/v3", "/v3/") and req.method == "GET":
             return _json(200, {"version": self._ks_version(base)})
@@ -875,14 +880,12 @@ class NovaApp:
             return self._validate_token(req, base)
         found = identity_mod.match(path)
         if found is not None and req.method in ("GET", "HEAD"):
-            return identity_mod.finish(
-                self.identity.handle(
-                    req,
-                    base,
-                    *found,
-                    token=self._token_caller(req),
-                    token_given="X-Auth-Token" in req.headers,
-                )
+            return self.identity.handle(
+                req,
+                base,
+                *found,
+                token=self._token_caller(req),
+                token_given="X-Auth-Token" in req.headers,
             )
         return req.get_response(webob.exc.HTTPNotFound())
 
@@ -911,9 +914,12 @@ class NovaApp:
             ],
         }
 
-    def _ks_401(self) -> webob.Response:
+    def _ks_401(self, req: webob.Request) -> webob.Response:
         resp = webob.Response(status=401)
-        resp.headerlist = [("Content-Type", "application/json")]
+        resp.headerlist = [
+            ("Content-Type", "application/json"),
+            ("WWW-Authenticate", f'Keystone uri="{self._url(req)}/identity"'),
+        ]
         resp.body = json.dumps(KEYSTONE_401).encode()
         return resp
 
@@ -943,10 +949,10 @@ class NovaApp:
             if info is not None:
                 user = self.cloud.users.get(info.user)
         if user is None:
-            return self._ks_401()
+            return self._ks_401(req)
         project = self._scope(user, body["auth"].get("scope"))
         if project is None:
-            return self._ks_401()
+            return self._ks_401(req)
         token = secrets.token_urlsafe(32)
         now = self.cloud.clock.now()
         expires = datetime.datetime.now(datetime.UTC).replace(
@@ -1054,7 +1060,7 @@ class NovaApp:
         caller = self._token_info(req.headers.get("X-Auth-Token"))
         subject = self._token_info(req.headers.get("X-Subject-Token"))
         if caller is None:
-            return self._ks_401()
+            return self._ks_401(req)
         if subject is None:
             resp = webob.Response(status=404)
             resp.headerlist = [("Content-Type", "application/json")]

@@ -322,3 +322,63 @@ class TestIdentityLookups(base.ReferenceTestCase):
         )
         users = sess.get(f"{ref.auth_url}/users", raise_exc=False)
         self.assertEqual(403, users.status_code)
+
+
+class TestEveryKeystoneAnswer(base.ReferenceTestCase):
+    """oslo.middleware's request id and Keystone's Vary on every answer,
+    the token endpoints' included; a 401 names where to authenticate."""
+
+    def assert_keystone_headers(self, resp: requests.Response) -> None:
+        self.assertRegex(
+            resp.headers.get("x-openstack-request-id", ""), REQUEST_ID_RE
+        )
+        self.assertEqual("X-Auth-Token", resp.headers.get("Vary"))
+
+    def test_token_issue_validate_and_version_documents(self) -> None:
+        token = self.token()
+        auth_url = self.ref.auth_url
+        answers = {
+            "version": self.http.get(auth_url, timeout=10),
+            "validate": self.http.get(
+                f"{auth_url}/auth/tokens",
+                headers={"X-Auth-Token": token, "X-Subject-Token": token},
+                timeout=10,
+            ),
+        }
+        self.assertEqual(200, answers["version"].status_code)
+        self.assertEqual(200, answers["validate"].status_code)
+        for resp in answers.values():
+            self.assert_keystone_headers(resp)
+        self.assertNotEqual(
+            answers["version"].headers["x-openstack-request-id"],
+            answers["validate"].headers["x-openstack-request-id"],
+        )
+
+    def test_refused_password_is_a_401_naming_keystone(self) -> None:
+        creds = self.ref.credentials("admin")
+        resp = self.http.post(
+            f"{self.ref.auth_url}/auth/tokens",
+            json={
+                "auth": {
+                    "identity": {
+                        "methods": ["password"],
+                        "password": {
+                            "user": {
+                                "name": creds["username"],
+                                "domain": {"name": "Default"},
+                                "password": "not-the-password",
+                            }
+                        },
+                    }
+                }
+            },
+            timeout=10,
+        )
+        self.assertEqual(401, resp.status_code)
+        self.assertEqual(UNAUTHORIZED, resp.json())
+        self.assert_keystone_headers(resp)
+        root = self.ref.auth_url.rsplit("/v3", 1)[0]
+        self.assertEqual(
+            f'Keystone uri="{root}"', resp.headers["WWW-Authenticate"]
+        )
+        self.assertNotIn("X-Subject-Token", resp.headers)
