@@ -11,6 +11,29 @@ from migabortclient.fixture import ReferenceNova
 from migabortclient.reference import cloud as cloud_mod
 
 
+def password_auth(
+    username: str, password: str, project: str | None = None
+) -> dict[str, Any]:
+    """A Keystone v3 password authentication body (Default domain)."""
+    auth: dict[str, Any] = {
+        "identity": {
+            "methods": ["password"],
+            "password": {
+                "user": {
+                    "name": username,
+                    "domain": {"name": "Default"},
+                    "password": password,
+                }
+            },
+        }
+    }
+    if project is not None:
+        auth["scope"] = {
+            "project": {"name": project, "domain": {"name": "Default"}}
+        }
+    return {"auth": auth}
+
+
 class ReferenceTestCase(testtools.TestCase):
     """A fresh reference Nova per test, spoken to with raw ``requests``."""
 
@@ -29,26 +52,11 @@ class ReferenceTestCase(testtools.TestCase):
             creds = self.ref.credentials(user)
             resp = self.http.post(
                 f"{self.ref.auth_url}/auth/tokens",
-                json={
-                    "auth": {
-                        "identity": {
-                            "methods": ["password"],
-                            "password": {
-                                "user": {
-                                    "name": creds["username"],
-                                    "domain": {"name": "Default"},
-                                    "password": creds["password"],
-                                }
-                            },
-                        },
-                        "scope": {
-                            "project": {
-                                "name": creds["project_name"],
-                                "domain": {"name": "Default"},
-                            }
-                        },
-                    }
-                },
+                json=password_auth(
+                    creds["username"],
+                    creds["password"],
+                    project=creds["project_name"],
+                ),
                 timeout=10,
             )
             self.assertEqual(201, resp.status_code)

@@ -358,20 +358,7 @@ class TestEveryKeystoneAnswer(base.ReferenceTestCase):
         creds = self.ref.credentials("admin")
         resp = self.http.post(
             f"{self.ref.auth_url}/auth/tokens",
-            json={
-                "auth": {
-                    "identity": {
-                        "methods": ["password"],
-                        "password": {
-                            "user": {
-                                "name": creds["username"],
-                                "domain": {"name": "Default"},
-                                "password": "not-the-password",
-                            }
-                        },
-                    }
-                }
-            },
+            json=base.password_auth(creds["username"], "not-the-password"),
             timeout=10,
         )
         self.assertEqual(401, resp.status_code)
