@@ -915,13 +915,7 @@ class NovaApp:
         }
 
     def _ks_401(self, req: webob.Request) -> webob.Response:
-        resp = webob.Response(status=401)
-        resp.headerlist = [
-            ("Content-Type", "application/json"),
-            ("WWW-Authenticate", f'Keystone uri="{self._url(req)}/identity"'),
-        ]
-        resp.body = json.dumps(KEYSTONE_401).encode()
-        return resp
+        return identity_mod.unauthorized(f"{self._url(req)}/identity")
 
     def _issue_token(self, req: webob.Request, base: str) -> webob.Response:
         try:
@@ -968,18 +962,9 @@ class NovaApp:
         return resp
 
     def _ks_400(self) -> webob.Response:
-        resp = webob.Response(status=400)
-        resp.headerlist = [("Content-Type", "application/json")]
-        resp.body = json.dumps(
-            {
-                "error": {
-                    "code": 400,
-                    "title": "Bad Request",
-                    "message": "Expecting to find auth in request body.",
-                }
-            }
-        ).encode()
-        return resp
+        return identity_mod.error_response(
+            400, "Expecting to find auth in request body."
+        )
 
     def _scope(
         self, user: cloud_mod.User, scope: Any
@@ -1062,18 +1047,7 @@ class NovaApp:
         if caller is None:
             return self._ks_401(req)
         if subject is None:
-            resp = webob.Response(status=404)
-            resp.headerlist = [("Content-Type", "application/json")]
-            resp.body = json.dumps(
-                {
-                    "error": {
-                        "code": 404,
-                        "title": "Not Found",
-                        "message": "Could not find token.",
-                    }
-                }
-            ).encode()
-            return resp
+            return identity_mod.error_response(404, "Could not find token.")
         user = self.cloud.users[subject.user]
         project = self.cloud.projects[subject.project_id]
         resp = _json(

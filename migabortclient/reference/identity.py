@@ -154,6 +154,13 @@ def error_response(status: int, message: str) -> webob.Response:
     )
 
 
+def unauthorized(root: str) -> webob.Response:
+    """Keystone's 401, naming where to authenticate (``.../identity``)."""
+    resp = error_response(401, UNAUTHORIZED)
+    resp.headers["WWW-Authenticate"] = f'Keystone uri="{root}"'
+    return resp
+
+
 def finish(resp: webob.Response) -> webob.Response:
     """What every Keystone response carries: the request id from
     oslo.middleware's RequestId and the application's ``Vary``."""
@@ -316,11 +323,9 @@ class Identity:
             else:
                 body = self._get(base, collection, member, token)
         except KeystoneError as err:
-            resp = error_response(err.status, err.message)
             if err.status == 401:
-                root = base.rsplit("/v3", 1)[0]
-                resp.headers["WWW-Authenticate"] = f'Keystone uri="{root}"'
-            return resp
+                return unauthorized(base.rsplit("/v3", 1)[0])
+            return error_response(err.status, err.message)
         return response(200, body)
 
     @staticmethod

@@ -1157,7 +1157,7 @@ class AbortServerMigration(_WaitMixin, command.Command):
                 notes, f"No in-progress live migrations off host {host}."
             )
             if output != "table":
-                self._emit_rows(parsed_args, [])
+                self._emit_rows(parsed_args, output, [])
             return EXIT_OK
         if not parsed_args.yes and self.app.stdin.isatty():
             ids = ", ".join(str(m.id) for m in targets)
@@ -1200,7 +1200,7 @@ class AbortServerMigration(_WaitMixin, command.Command):
         else:
             # Chosen columns or a format for scripts: the full error text
             # is in each failed row.
-            self._emit_rows(parsed_args, results)
+            self._emit_rows(parsed_args, output, results)
         if failures:
             self._note(
                 notes, f"{len(failures)} of {len(results)} aborts failed."
@@ -1214,13 +1214,15 @@ class AbortServerMigration(_WaitMixin, command.Command):
         stream.flush()
 
     def _emit_rows(
-        self, parsed_args: argparse.Namespace, rows: Sequence[AbortRow]
+        self,
+        parsed_args: argparse.Namespace,
+        output: str,
+        rows: Sequence[AbortRow],
     ) -> None:
         """Draw ``rows`` with cliff's formatter for ``-f``, ``-c`` columns."""
         names = abort_all_columns(getattr(parsed_args, "columns", None))
         picked = [ABORT_ALL_COLUMNS.index(name) for name in names]
         data = [tuple(row[i] for i in picked) for row in rows]
-        output = getattr(parsed_args, "formatter", None) or "table"
         formatter = abort_all_formatter(output)
         formatter.emit_list(
             names, data, self.app.stdout, abort_all_formatter_args(parsed_args)
