@@ -15,6 +15,8 @@ the endpoint's version document on first use; or ``"2.65"`` to pin one.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -41,14 +43,18 @@ def Client(
     service_type: str = SERVICE_TYPE,
     service_name: str | None = None,
     read_retries: int | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
     **adapter_options: Any,
 ) -> v2_client.Client:
     """A compute client on a keystoneauth1 session (or adapter).
 
     Bad or unsupported versions raise ``ValidationError`` or
-    ``UnsupportedVersion`` here, before any request. Extra keyword
-    arguments go to the keystoneauth1 Adapter (``global_request_id``,
-    ``additional_headers``, ...).
+    ``UnsupportedVersion`` here, before any request. ``sleep`` and
+    ``monotonic`` are the clock every pause (read retries, ``wait``)
+    and deadline uses: tests hand in their own instead of sleeping.
+    Extra keyword arguments go to the keystoneauth1 Adapter
+    (``global_request_id``, ``additional_headers``, ...).
     """
     from keystoneauth1 import adapter as ksa_adapter_mod
 
@@ -101,8 +107,8 @@ def Client(
     kwargs: dict[str, Any] = {}
     if read_retries is not None:
         kwargs["read_retries"] = read_retries
-    http = _http.HTTPClient(adapter, requested, **kwargs)
-    return v2_client_mod.Client(http)
+    http = _http.HTTPClient(adapter, requested, sleep=sleep, **kwargs)
+    return v2_client_mod.Client(http, sleep=sleep, monotonic=monotonic)
 
 
 def _version() -> str:

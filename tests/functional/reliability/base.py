@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
 import testtools
@@ -85,14 +86,20 @@ class ReliabilityCase(testtools.TestCase):
         version: str = "auto",
         timeout: float | None = SHORT_TIMEOUT,
         warm: bool = True,
+        sleep: Callable[[float], None] | None = None,
     ) -> Any:
         """A library client whose retry pauses land in ``self.sleeps``.
+
+        (Or go to ``sleep``, when given.)
 
         ``warm`` authenticates and negotiates first, so faults injected
         afterwards hit only the call under test.
         """
-        nova = client_mod.Client(version, session=self.session(user, timeout))
-        nova.http._sleep = self.sleeps.append
+        nova = client_mod.Client(
+            version,
+            session=self.session(user, timeout),
+            sleep=self.sleeps.append if sleep is None else sleep,
+        )
         if warm:
             nova.http.adapter.get_token()
             nova.api_version  # noqa: B018 - negotiates (if not pinned)

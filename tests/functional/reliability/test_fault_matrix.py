@@ -170,8 +170,7 @@ class TestReadFaults(base.ReliabilityCase):
 
     def test_real_sleep_with_retry_after_zero(self) -> None:
         # The default pause function, not the recorder: still bounded.
-        nova = self.client()
-        nova.http._sleep = time.sleep
+        nova = self.client(sleep=time.sleep)
         fault = self.ref.faults.inject(
             "GET", r"/migrations$", status=429, retry_after=0, count=None
         )

@@ -30,8 +30,8 @@ class TestLostAfterApply(base.ReliabilityCase):
             "auto",
             session=self.session(timeout=10),
             endpoint_override=self.proxy.url + "/v2.1",
+            sleep=self.sleeps.append,
         )
-        nova.http._sleep = self.sleeps.append
         nova.http.adapter.get_token()
         nova.api_version  # noqa: B018 - negotiate before losing answers
         return nova
